@@ -1,0 +1,484 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+
+namespace SongGen.Hub;
+
+/// <summary>What to fetch and where it lands once verified.</summary>
+/// <param name="DisplayPath">Repo path, for progress and errors.</param>
+/// <param name="Url">Resolve URL (redirects to the CDN are followed here, the token stays home).</param>
+/// <param name="Etag">sha256 (LFS) or git blob sha1 (regular file) the bytes must hash to.</param>
+/// <param name="FinalPath">Where the verified file is renamed to, atomically.</param>
+/// <param name="TempBase">Path prefix of the partial files (<c>.incomplete</c> is appended).</param>
+/// <param name="ContentAddressed">The final name is the hash (a cache blob): if it appeared meanwhile it already holds these bytes.</param>
+internal sealed record BlobTarget(string DisplayPath, Uri Url, string Etag, long Size, string FinalPath, string TempBase, bool ContentAddressed);
+
+/// <summary>
+/// Fetches one file: streamed, resumable, hashed while it arrives and verified before it becomes visible.
+/// Small files and servers without Range support use one connection that resumes from the bytes on disk
+/// (<c>&lt;etag&gt;.incomplete</c>, the name older Python clients resume too). Large files are split into parts fetched
+/// over several ranged connections into <c>&lt;etag&gt;.parallel.incomplete</c>, with the finished parts recorded beside it
+/// so that a killed process redoes only unfinished parts. Python never touches those names.
+/// </summary>
+internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker progress)
+{
+    private const int BufferSize = 1 << 20;
+    private const int MaxRedirects = 5;
+    private const int MaxTotalResumes = 200;
+
+    private HubClientOptions Options => client.Options;
+    private HubDownloadOptions Download => client.Options.Download;
+    private TimeProvider Time => client.Options.TimeProvider;
+
+    public async Task FetchAsync(BlobTarget target, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(target.FinalPath)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(target.TempBase)!);
+        var parallel = target.Size >= Download.ParallelThreshold && Download.ConnectionsPerFile > 1 && Download.PartSize > 0;
+        if (parallel && await TryParallelAsync(target, cancellationToken).ConfigureAwait(false)) return;
+        await SequentialAsync(target, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- one connection, resume from the bytes on disk
+
+    private async Task SequentialAsync(BlobTarget target, CancellationToken cancellationToken)
+    {
+        var temp = target.TempBase + ".incomplete";
+        var hasher = NewHasher(target);
+        try
+        {
+        await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
+        {
+            var position = file.Length;
+            if (position > target.Size) position = 0;
+            file.SetLength(position);
+            if (position > 0) await HashExistingAsync(file, position, hasher, cancellationToken).ConfigureAwait(false);
+            progress.FileStarted(target.DisplayPath, target.Size, position);
+
+            var uri = target.Url;
+            var attemptsWithoutProgress = 0;
+            var totalResumes = 0;
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                while (true)
+                {
+                    var before = position;
+                    try
+                    {
+                        using var response = await SendAsync(uri, position, null, target, cancellationToken).ConfigureAwait(false);
+                        uri = response.RequestMessage!.RequestUri!;
+                        if (response.StatusCode == HttpStatusCode.OK && position > 0)
+                        {
+                            // The server ignored Range: start over from byte zero rather than append a second copy.
+                            position = 0;
+                            file.SetLength(0);
+                            hasher?.Dispose();
+                            hasher = NewHasher(target);
+                            progress.FileBytes(target.DisplayPath, 0);
+                        }
+                        else if (response.StatusCode == HttpStatusCode.PartialContent)
+                            CheckContentRange(response, position, target);
+                        file.Position = position;
+                        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                        position = await CopyBodyAsync(body, buffer, position, target, cancellationToken,
+                            async (chunk, at) =>
+                            {
+                                await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                                hasher?.Append(chunk.Span);
+                                progress.FileBytes(target.DisplayPath, at + chunk.Length);
+                            }).ConfigureAwait(false);
+                        if (position == target.Size) break;
+                        throw new IOException($"the body ended after {position} of {target.Size} bytes");
+                    }
+                    catch (Exception ex) when (IsResumable(ex, cancellationToken))
+                    {
+                        attemptsWithoutProgress = position > before ? 1 : attemptsWithoutProgress + 1;
+                        if (attemptsWithoutProgress > Download.MaxResumeAttempts || ++totalResumes > MaxTotalResumes)
+                            throw new HubException($"Download of '{target.DisplayPath}' failed after {totalResumes} resumes at byte {position} of {target.Size}: {ex.Message}", inner: ex);
+                        progress.Retrying(target.DisplayPath, $"connection lost at byte {position} ({ex.Message}); resuming");
+                    }
+                }
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        Verify(target, hasher, temp);
+        }
+        finally
+        {
+            hasher?.Dispose();
+        }
+        Publish(temp, target);
+    }
+
+    // ---------------------------------------------------------------- several ranged connections
+
+    /// <summary>Returns false when the server turns out not to honour Range, so the caller falls back to one stream.</summary>
+    private async Task<bool> TryParallelAsync(BlobTarget target, CancellationToken cancellationToken)
+    {
+        var temp = target.TempBase + ".parallel.incomplete";
+        var statePath = temp + ".parts";
+        var partSize = Download.PartSize;
+        var partCount = (int)((target.Size + partSize - 1) / partSize);
+        var done = LoadDoneParts(statePath, temp, target.Size, partSize, partCount);
+        var doneBytes = Enumerable.Range(0, partCount).Where(i => done[i]).Sum(i => PartLength(i, partSize, target.Size));
+        progress.FileStarted(target.DisplayPath, target.Size, doneBytes);
+
+        using var hasher = NewHasher(target);
+        var bytesOnDisk = doneBytes;
+        var stateGate = new Lock();
+        using var partFinished = new SemaphoreSlim(0);
+        using var cancelAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rangeIgnored = false;
+
+        using (var handle = File.OpenHandle(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous))
+        {
+            if (RandomAccess.GetLength(handle) != target.Size) RandomAccess.SetLength(handle, target.Size);
+
+            // The first request also resolves the redirect to the CDN once; every part then goes straight there.
+            var location = target.Url;
+            var pending = new Queue<int>(Enumerable.Range(0, partCount).Where(i => !done[i]));
+
+            async Task Worker()
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
+                {
+                    while (true)
+                    {
+                        int part;
+                        lock (stateGate)
+                        {
+                            if (rangeIgnored || !pending.TryDequeue(out part)) return;
+                        }
+                        var ok = await FetchPartAsync(part).ConfigureAwait(false);
+                        if (!ok) return;
+                        lock (stateGate)
+                        {
+                            done[part] = true;
+                            SaveDoneParts(statePath, target.Size, partSize, done);
+                        }
+                        partFinished.Release();
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                async Task<bool> FetchPartAsync(int part)
+                {
+                    var start = part * partSize;
+                    var end = start + PartLength(part, partSize, target.Size) - 1;
+                    var offset = start;
+                    var attemptsWithoutProgress = 0;
+                    var resumes = 0;
+                    while (true)
+                    {
+                        var before = offset;
+                        try
+                        {
+                            using var response = await SendAsync(Volatile.Read(ref location), offset, end, target, cancelAll.Token).ConfigureAwait(false);
+                            Volatile.Write(ref location, response.RequestMessage!.RequestUri!);
+                            if (response.StatusCode != HttpStatusCode.PartialContent)
+                            {
+                                lock (stateGate) rangeIgnored = true;
+                                return false;
+                            }
+                            CheckContentRange(response, offset, target, end);
+                            await using var body = await response.Content.ReadAsStreamAsync(cancelAll.Token).ConfigureAwait(false);
+                            offset = await CopyBodyAsync(body, buffer, offset, target with { Size = end + 1 }, cancelAll.Token,
+                                async (chunk, at) =>
+                                {
+                                    await RandomAccess.WriteAsync(handle, chunk, at, cancelAll.Token).ConfigureAwait(false);
+                                    progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, chunk.Length));
+                                }).ConfigureAwait(false);
+                            if (offset == end + 1) return true;
+                            throw new IOException($"part {part} ended after {offset - start} of {end + 1 - start} bytes");
+                        }
+                        catch (Exception ex) when (IsResumable(ex, cancelAll.Token))
+                        {
+                            attemptsWithoutProgress = offset > before ? 1 : attemptsWithoutProgress + 1;
+                            if (attemptsWithoutProgress > Download.MaxResumeAttempts || ++resumes > MaxTotalResumes)
+                                throw new HubException($"Download of '{target.DisplayPath}' failed at byte {offset} of {target.Size} after {resumes} resumes: {ex.Message}", inner: ex);
+                            progress.Retrying(target.DisplayPath, $"connection lost at byte {offset} ({ex.Message}); resuming");
+                        }
+                    }
+                }
+            }
+
+            // Hash the contiguous finished prefix while later parts still stream (reads hit the page cache).
+            async Task HashInOrder()
+            {
+                if (hasher is null) return;
+                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
+                {
+                    long hashed = 0;
+                    while (hashed < target.Size)
+                    {
+                        long contiguousEnd;
+                        lock (stateGate)
+                        {
+                            if (rangeIgnored) return;
+                            var firstMissing = Array.IndexOf(done, false);
+                            contiguousEnd = firstMissing < 0 ? target.Size : firstMissing * partSize;
+                        }
+                        while (hashed < contiguousEnd)
+                        {
+                            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, (int)Math.Min(BufferSize, contiguousEnd - hashed)), hashed, cancelAll.Token)
+                                .ConfigureAwait(false);
+                            if (n == 0) throw new IOException($"'{temp}' is shorter than expected");
+                            hasher.Append(buffer.AsSpan(0, n));
+                            hashed += n;
+                        }
+                        if (hashed < target.Size) await partFinished.WaitAsync(cancelAll.Token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+
+            async Task WorkerOrCancelAll()
+            {
+                try
+                {
+                    await Worker().ConfigureAwait(false);
+                }
+                catch
+                {
+                    // One part failing for good fails the file: stop the other connections now.
+                    await cancelAll.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Download.ConnectionsPerFile, pending.Count)))
+                .Select(_ => Task.Run(WorkerOrCancelAll, CancellationToken.None)).ToList();
+            var hashing = Task.Run(HashInOrder, CancellationToken.None);
+            try
+            {
+                await Task.WhenAll(workers).ConfigureAwait(false);
+            }
+            catch
+            {
+                await cancelAll.CancelAsync().ConfigureAwait(false);
+                await hashing.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                // Report the failure that stopped the others, not the cancellations it caused.
+                var cause = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!)
+                    .FirstOrDefault(e => e is not OperationCanceledException);
+                if (cause is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                throw;
+            }
+            partFinished.Release();
+            if (rangeIgnored)
+            {
+                await cancelAll.CancelAsync().ConfigureAwait(false);
+                await hashing.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            else
+            {
+                await hashing.ConfigureAwait(false);
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
+
+        if (rangeIgnored)
+        {
+            File.Delete(temp);
+            File.Delete(statePath);
+            progress.Retrying(target.DisplayPath, "the server ignores Range requests; downloading over one connection");
+            return false;
+        }
+        Verify(target, hasher, temp);
+        Publish(temp, target);
+        File.Delete(statePath);
+        return true;
+    }
+
+    private static long PartLength(int part, long partSize, long size) => Math.Min(partSize, size - part * partSize);
+
+    private sealed record PartsState(long Size, long PartSize, bool[] Done);
+
+    /// <summary>Finished parts from an earlier run, trusted only if the sizes match and the partial file is still there.</summary>
+    private static bool[] LoadDoneParts(string statePath, string temp, long size, long partSize, int partCount)
+    {
+        try
+        {
+            if (File.Exists(statePath) && File.Exists(temp) && new FileInfo(temp).Length == size)
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(statePath));
+                var root = doc.RootElement;
+                if (root.GetProperty("size").GetInt64() == size && root.GetProperty("part_size").GetInt64() == partSize)
+                {
+                    var done = new bool[partCount];
+                    foreach (var index in root.GetProperty("done").EnumerateArray())
+                    {
+                        var i = index.GetInt32();
+                        if (i >= 0 && i < partCount) done[i] = true;
+                    }
+                    return done;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // A damaged state file only costs a fresh start.
+        }
+        return new bool[partCount];
+    }
+
+    private static void SaveDoneParts(string statePath, long size, long partSize, bool[] done)
+    {
+        var tmp = statePath + ".tmp";
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("size", size);
+            writer.WriteNumber("part_size", partSize);
+            writer.WriteStartArray("done");
+            for (var i = 0; i < done.Length; i++)
+                if (done[i]) writer.WriteNumberValue(i);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        File.Move(tmp, statePath, overwrite: true);
+    }
+
+    // ---------------------------------------------------------------- shared pieces
+
+    /// <summary>GET with an optional range, following redirects by hand: relative ones on the Hub, absolute ones to the CDN (token stripped by the pipeline).</summary>
+    private async Task<HttpResponseMessage> SendAsync(Uri uri, long from, long? to, BlobTarget target, CancellationToken cancellationToken)
+    {
+        for (var hop = 0; ; hop++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (from > 0 || to is not null) request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(from, to);
+            request.Headers.AcceptEncoding.ParseAdd("identity");
+            var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (HubClient.IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
+            {
+                response.Dispose();
+                if (hop >= MaxRedirects) throw new HubProtocolException($"Too many redirects downloading '{target.DisplayPath}'");
+                uri = location.IsAbsoluteUri ? location : new Uri(uri, location);
+                continue;
+            }
+            await HubErrorMapper.EnsureSuccessAsync(response, $"'{target.DisplayPath}'", cancellationToken).ConfigureAwait(false);
+            if (response.Content.Headers.ContentEncoding.Count > 0 && !response.Content.Headers.ContentEncoding.Contains("identity"))
+            {
+                response.Dispose();
+                throw new HubProtocolException($"The server compressed '{target.DisplayPath}' although identity was asked for");
+            }
+            return response;
+        }
+    }
+
+    /// <summary>Streams a body into <paramref name="write"/>, refusing bytes beyond the expected end, with a stall timeout per read.</summary>
+    private async Task<long> CopyBodyAsync(Stream body, byte[] buffer, long position, BlobTarget target, CancellationToken cancellationToken,
+        Func<ReadOnlyMemory<byte>, long, ValueTask> write)
+    {
+        using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
+        while (true)
+        {
+            stall.CancelAfter(Options.StallTimeout);
+            int n;
+            try
+            {
+                n = await body.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"no data for {Options.StallTimeout.TotalSeconds:0} s");
+            }
+            if (n == 0) return position;
+            if (position + n > target.Size)
+                throw new DownloadIntegrityException(
+                    $"'{target.DisplayPath}': the server sent more than the {target.Size} bytes the Hub announced; nothing was kept");
+            await write(buffer.AsMemory(0, n), position).ConfigureAwait(false);
+            position += n;
+        }
+    }
+
+    private static void CheckContentRange(HttpResponseMessage response, long start, BlobTarget target, long? end = null)
+    {
+        var range = response.Content.Headers.ContentRange;
+        if (range is null || range.From != start || (range.Length is { } total && total != target.Size) || (end is { } e && range.To != e))
+            throw new HubProtocolException(
+                $"'{target.DisplayPath}': asked for bytes {start}-{end?.ToString() ?? ""} of {target.Size}, the server answered Content-Range '{range}'");
+    }
+
+    private bool IsResumable(Exception ex, CancellationToken cancellationToken) => !cancellationToken.IsCancellationRequested && ex switch
+    {
+        HttpRequestException or IOException => true,
+        HubServerException or RateLimitedException => true,
+        OperationCanceledException => true,
+        _ => false,
+    };
+
+    private ContentHasher? NewHasher(BlobTarget target) =>
+        Download.VerifyHashes && (ContentHasher.IsSha256Etag(target.Etag) || ContentHasher.IsGitSha1(target.Etag))
+            ? ContentHasher.ForEtag(target.Etag, target.Size)
+            : null;
+
+    private static async Task HashExistingAsync(FileStream file, long length, ContentHasher? hasher, CancellationToken cancellationToken)
+    {
+        if (hasher is null) return;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            file.Position = 0;
+            long hashed = 0;
+            while (hashed < length)
+            {
+                var n = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, length - hashed)), cancellationToken).ConfigureAwait(false);
+                if (n == 0) break;
+                hasher.Append(buffer.AsSpan(0, n));
+                hashed += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Size and hash must match; a mismatch deletes the partial file so the next run starts clean and nothing corrupt is visible.</summary>
+    private static void Verify(BlobTarget target, ContentHasher? hasher, string temp)
+    {
+        var length = new FileInfo(temp).Length;
+        if (length != target.Size)
+        {
+            File.Delete(temp);
+            throw new DownloadIntegrityException($"'{target.DisplayPath}': received {length} bytes, the Hub announced {target.Size}; nothing was kept");
+        }
+        if (hasher is null) return;
+        var actual = hasher.FinishHex();
+        if (!string.Equals(actual, target.Etag, StringComparison.OrdinalIgnoreCase))
+        {
+            File.Delete(temp);
+            var kind = ContentHasher.IsSha256Etag(target.Etag) ? "sha256" : "git blob sha1";
+            throw new DownloadIntegrityException(
+                $"'{target.DisplayPath}': {kind} of the downloaded bytes is {actual}, expected {target.Etag}; the corrupt download was deleted");
+        }
+    }
+
+    private static void Publish(string temp, BlobTarget target)
+    {
+        if (target.ContentAddressed && File.Exists(target.FinalPath))
+        {
+            File.Delete(temp);
+            return;
+        }
+        File.Move(temp, target.FinalPath, overwrite: true);
+    }
+}
