@@ -31,7 +31,7 @@ public sealed class HubCacheLayout(string root)
     /// <summary>The cache root (<c>HF_HUB_CACHE</c>), as a full path.</summary>
     public string Root { get; } = RepoFilePath.FullRoot(root);
 
-    public string RepoFolder(RepoId repo) => Path.Combine(Root, repo.CacheFolderName);
+    public string RepoFolder(RepoId repo) => Path.Combine(Root, SafeFolderName(repo));
 
     public string BlobsFolder(RepoId repo) => Path.Combine(RepoFolder(repo), "blobs");
 
@@ -59,7 +59,10 @@ public sealed class HubCacheLayout(string root)
     public string NoExistPath(RepoId repo, string commit, string repoPath) =>
         RepoFilePath.ResolveUnder(Path.Combine(RepoFolder(repo), ".no_exist", RepoFilePath.ValidateSegment(commit, "commit")), repoPath);
 
-    public string LocksFolder(RepoId repo) => Path.Combine(Root, LocksFolderName, repo.CacheFolderName);
+    public string LocksFolder(RepoId repo) => Path.Combine(Root, LocksFolderName, SafeFolderName(repo));
+
+    // RepoId's positional constructor skips Parse's checks; a hand-made id must not smuggle separators into the path.
+    private static string SafeFolderName(RepoId repo) => RepoFilePath.ValidateSegment(repo.CacheFolderName, "repo folder name");
 
     /// <summary><c>&lt;root&gt;/.locks/&lt;repo folder&gt;/&lt;etag&gt;.lock</c>, the file Python's filelock flocks while downloading a blob.</summary>
     public string LockPath(RepoId repo, string etag) =>

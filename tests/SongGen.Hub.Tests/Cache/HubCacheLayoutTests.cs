@@ -64,6 +64,17 @@ public sealed class HubCacheLayoutTests : IDisposable
         Assert.Throws<UnsafeRepoPathException>(() => layout.TreeCachePath(Seed, value));
     }
 
+    [Theory]
+    [InlineData("a\\..\\..\\x")]
+    [InlineData("C:x")]
+    [InlineData("a\nb")]
+    public void Hand_made_repo_ids_cannot_escape_the_root(string id)
+    {
+        var repo = new RepoId(RepoType.Model, id); // the positional constructor skips RepoId.Parse
+        Assert.Throws<UnsafeRepoPathException>(() => layout.RepoFolder(repo));
+        Assert.Throws<UnsafeRepoPathException>(() => layout.LockPath(repo, Etag));
+    }
+
     [Fact]
     public void Snapshot_paths_are_validated()
     {
