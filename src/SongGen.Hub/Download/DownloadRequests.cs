@@ -15,7 +15,11 @@ public sealed record SnapshotRequest(RepoId Repo)
 }
 
 /// <summary>One file of a plan: what it is and whether it would move.</summary>
-public sealed record PlannedFile(string Path, long Size, string Etag, bool IsLfs, bool AlreadyPresent);
+public sealed record PlannedFile(string Path, long Size, string Etag, bool IsLfs, bool AlreadyPresent)
+{
+    /// <summary>Git object id from the tree (for LFS files, that of the pointer); kept for the tree cache.</summary>
+    public string GitOid { get; init; } = Etag;
+}
 
 /// <summary>What a snapshot download would do (the <c>--dry-run</c> answer) and, after the run, what it did.</summary>
 public sealed record SnapshotPlan(RepoId Repo, string Revision, string Commit, IReadOnlyList<PlannedFile> Files)

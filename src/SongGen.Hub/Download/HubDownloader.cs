@@ -47,7 +47,7 @@ public sealed partial class HubDownloader
         {
             metadata = await _client.GetFileMetadataAsync(repo, path, rev, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && localDir is null && ex is not CacheMissException)
+        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && localDir is null)
         {
             Cache.EnsureCacheDirTag();
             if (!string.Equals(rev, commit, StringComparison.Ordinal)) Cache.WriteRef(repo, rev, commit);
@@ -114,7 +114,7 @@ public sealed partial class HubDownloader
             .Select(f =>
             {
                 var etag = f.ExpectedEtag ?? throw new HubProtocolException($"The tree of {HubClient.Describe(repo, commit)} gives no oid for '{f.Path}'");
-                return new PlannedFile(f.Path, f.Size, etag, f.Lfs is not null, !request.Force && IsPresent(request, commit, f.Path, etag));
+                return new PlannedFile(f.Path, f.Size, etag, f.Lfs is not null, !request.Force && IsPresent(request, commit, f.Path, etag)) { GitOid = f.Oid ?? etag };
             })
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
@@ -176,7 +176,7 @@ public sealed partial class HubDownloader
                 inner: new AggregateException(failures));
 
         if (request.LocalDir is null)
-            Cache.WriteTreeCache(repo, plan.Commit, plan.Files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.IsLfs ? null : f.Etag, f.IsLfs ? f.Etag : null, f.IsLfs ? f.Size : null)));
+            Cache.WriteTreeCache(repo, plan.Commit, plan.Files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.GitOid, f.IsLfs ? f.Etag : null, f.IsLfs ? f.Size : null)));
         tracker.Completed();
         return new SnapshotResult(plan, folder);
     }
@@ -193,23 +193,24 @@ public sealed partial class HubDownloader
             tracker.FileSkipped(file.Path, file.Size, "already in the cache");
             return pointer;
         }
+        // The blob's lock is held until the pointer links it, so a concurrent prune cannot take the blob in between.
+        await using var held = await HubFileLock.AcquireAsync(Cache.LockPath(repo, file.Etag), _client.Options.TimeProvider,
+            _client.Options.Download.LockTimeout, cancellationToken).ConfigureAwait(false);
+        // Another process may have finished the blob while we waited for its lock.
         if (force || !File.Exists(blob))
         {
-            await using var held = await HubFileLock.AcquireAsync(Cache.LockPath(repo, file.Etag), _client.Options.TimeProvider,
-                _client.Options.Download.LockTimeout, cancellationToken).ConfigureAwait(false);
-            // Another process may have finished the blob while we waited for its lock.
-            if (force || !File.Exists(blob))
-            {
-                if (force && File.Exists(blob)) File.Delete(blob);
-                var fetcher = new BlobFetcher(_client, tracker);
-                await fetcher.FetchAsync(new BlobTarget(file.Path, url, file.Etag, file.Size, blob, blob, ContentAddressed: true), cancellationToken)
-                    .ConfigureAwait(false);
-                tracker.FileCompleted(file.Path);
-            }
-            else tracker.FileSkipped(file.Path, file.Size, "fetched meanwhile by another process");
+            if (force && File.Exists(blob)) File.Delete(blob);
+            var fetcher = new BlobFetcher(_client, tracker);
+            await fetcher.FetchAsync(new BlobTarget(file.Path, url, file.Etag, file.Size, blob, blob, ContentAddressed: true), cancellationToken)
+                .ConfigureAwait(false);
+            Cache.LinkIntoSnapshot(blob, pointer, useSymlinks: !_client.Options.DisableSymlinks);
+            tracker.FileCompleted(file.Path);
         }
-        else tracker.FileSkipped(file.Path, file.Size, "blob already in the cache");
-        Cache.LinkIntoSnapshot(blob, pointer, useSymlinks: !_client.Options.DisableSymlinks);
+        else
+        {
+            Cache.LinkIntoSnapshot(blob, pointer, useSymlinks: !_client.Options.DisableSymlinks);
+            tracker.FileSkipped(file.Path, file.Size, "blob already in the cache");
+        }
         return pointer;
     }
 
@@ -222,11 +223,15 @@ public sealed partial class HubDownloader
             tracker.FileSkipped(file.Path, file.Size, "already in the local dir");
             return target;
         }
-        var paths = LocalDirMetadata.PathsFor(localDir, file.Path);
-        await using var held = await HubFileLock.AcquireAsync(paths.LockPath, _client.Options.TimeProvider, _client.Options.Download.LockTimeout, cancellationToken)
+        LocalDirMetadata.EnsureHuggingFaceFolder(localDir);
+        var lockPath = LocalDirMetadata.LockPath(localDir, file.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        await using var held = await HubFileLock.AcquireAsync(lockPath, _client.Options.TimeProvider, _client.Options.Download.LockTimeout, cancellationToken)
             .ConfigureAwait(false);
+        var incomplete = LocalDirMetadata.IncompletePath(localDir, file.Path, file.Etag);
+        var tempBase = incomplete[..^".incomplete".Length];
         var fetcher = new BlobFetcher(_client, tracker);
-        await fetcher.FetchAsync(new BlobTarget(file.Path, url, file.Etag, file.Size, target, paths.IncompleteBase, ContentAddressed: false), cancellationToken)
+        await fetcher.FetchAsync(new BlobTarget(file.Path, url, file.Etag, file.Size, target, tempBase, ContentAddressed: false), cancellationToken)
             .ConfigureAwait(false);
         LocalDirMetadata.Write(localDir, file.Path, commit, file.Etag);
         tracker.FileCompleted(file.Path);
@@ -288,8 +293,8 @@ public sealed partial class HubDownloader
         if (tree is not null)
         {
             files = FilePatterns.Filter(tree, kv => kv.Key, request.Include, request.Exclude)
-                .Select(kv => new PlannedFile(kv.Key, kv.Value.Size, kv.Value.LfsSha256 ?? kv.Value.BlobId ?? "", kv.Value.LfsSha256 is not null,
-                    File.Exists(Cache.SnapshotFilePath(repo, commit, kv.Key))))
+                .Select(kv => new PlannedFile(kv.Key, kv.Value.Size, kv.Value.Etag, kv.Value.LfsSha256 is not null,
+                    File.Exists(Cache.SnapshotFilePath(repo, commit, kv.Key))) { GitOid = kv.Value.BlobId })
                 .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
             var missing = files.Where(f => !f.AlreadyPresent).Select(f => f.Path).ToList();
             if (missing.Count > 0)
