@@ -64,11 +64,11 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>The default options plus bob's token.</summary>
-    public static HubEmulatorOptions DefaultOptions(string root) => new()
-    {
-        Root = root,
-        Tokens = new Dictionary<string, string> { [AliceToken] = "alice", [BobToken] = "bob" },
-    };
+    public static HubEmulatorOptions DefaultOptions(string root) => new() { Root = root, Tokens = Tokens() };
+
+    /// <summary>alice's and bob's tokens, for options built by hand: <c>new HubEmulatorOptions { Root = root, Tokens = TestHub.Tokens(), … }</c>.</summary>
+    public static IDictionary<string, string> Tokens() =>
+        new Dictionary<string, string>(StringComparer.Ordinal) { [AliceToken] = "alice", [BobToken] = "bob" };
 
     /// <summary>Stops the emulator and starts a new one on the same root (new ports).</summary>
     public async Task RestartAsync()
