@@ -99,6 +99,7 @@ internal static class BodySender
             if (cutAfter is not null && toSend < count)
             {
                 await context.Response.Body.FlushAsync(ct);
+                RequestRecorder.MarkCut(context);
                 if (faults.ResetAfter is not null && faults.ResetAfter <= (faults.TruncateAfter ?? long.MaxValue))
                 {
                     context.Abort(); // connection reset in the middle of the body

@@ -41,6 +41,7 @@ internal sealed class RequestRecorder
         {
             _entries.Add(entry);
         }
+        context.Items[typeof(Entry)] = entry;
         context.Response.OnStarting(() =>
         {
             entry.StatusCode = context.Response.StatusCode;
@@ -52,9 +53,21 @@ internal sealed class RequestRecorder
         }
         finally
         {
-            entry.Aborted = context.RequestAborted.IsCancellationRequested;
+            entry.Aborted |= context.RequestAborted.IsCancellationRequested;
         }
     };
+
+    /// <summary>
+    /// Marks the request as cut before a fault cuts it, so the log says so by the time the client sees the failure
+    /// (the middleware's own check runs only after the handler returns).
+    /// </summary>
+    public static void MarkCut(HttpContext context)
+    {
+        if (context.Items[typeof(Entry)] is Entry entry)
+        {
+            entry.Aborted = true;
+        }
+    }
 
     private sealed class Entry(string method, EmulatorHost host, string pathAndQuery, bool hasAuthorization, string? range)
     {
