@@ -25,7 +25,7 @@ internal static class HubResponses
         {
             response.Headers["X-Error-Code"] = errorCode;
         }
-        response.Headers["X-Error-Message"] = message;
+        response.Headers["X-Error-Message"] = HeaderSafe(message);
         var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["error"] = message });
         response.ContentType = JsonContentType;
         response.ContentLength = body.Length;
@@ -34,6 +34,10 @@ internal static class HubResponses
             await response.Body.WriteAsync(body, context.RequestAborted);
         }
     }
+
+    /// <summary>Header values must be ASCII; paths in messages may not be (the JSON body keeps the exact text).</summary>
+    private static string HeaderSafe(string text) =>
+        text.All(c => c is >= ' ' and < (char)127) ? text : Uri.EscapeDataString(text).Replace("%20", " ");
 
     public static Task RepoNotFoundAsync(HubCall call) =>
         // Like the Hub: anonymous callers (and callers who may not see a private repo) get 401, which clients map to

@@ -210,6 +210,35 @@ public sealed class ResolveTests
     }
 
     [Fact]
+    public async Task Paths_with_spaces_and_unicode_resolve_when_escaped()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        await hub.Store.CreateRepoAsync("model", "alice/names");
+        await hub.Store.CommitAsync("model", "alice/names", "main", [EmulatorFile.FromText("my folder/naïve #1+2.txt", "ok")]);
+        using var client = hub.CreateHttpClient();
+        Assert.Equal("ok", await client.GetStringAsync("/alice/names/resolve/main/my%20folder/na%C3%AFve%20%231%2B2.txt"));
+        var tree = await (await client.GetAsync("/api/models/alice/names/tree/main/my%20folder")).JsonAsync();
+        Assert.Equal(["my folder/naïve #1+2.txt"], tree.Strings("path"));
+        using var missing = await client.GetAsync("/api/models/alice/names/tree/main/d%C3%A9j%C3%A0");
+        Assert.Equal("EntryNotFound", missing.Header("X-Error-Code"));
+    }
+
+    [Fact]
+    public async Task Signed_cdn_urls_expire()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var hub = await TestHub.StartAsync(options: root => new HubEmulatorOptions { Root = root, Tokens = TestHub.Tokens(), TimeProvider = time });
+        using var client = hub.CreateHttpClient();
+        using var redirect = await client.GetAsync(Resolve + "/main/" + DemoRepos.SafetensorsPath);
+        using var cdn = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await cdn.SendAsync(new HttpRequestMessage(HttpMethod.Head, redirect.Headers.Location))).StatusCode);
+        time.Advance(TimeSpan.FromHours(2));
+        using var expired = await cdn.GetAsync(redirect.Headers.Location);
+        Assert.Equal(HttpStatusCode.Forbidden, expired.StatusCode);
+        Assert.Equal("Request has expired", await expired.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Side_endpoints_answer_json()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);
