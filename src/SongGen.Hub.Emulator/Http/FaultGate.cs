@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace SongGen.Hub.Emulator.Http;
+
+/// <summary>Applies the faults that act before a response starts: delays and injected error statuses.</summary>
+internal static class FaultGate
+{
+    /// <summary>True when a fault already answered the request.</summary>
+    public static async Task<bool> ApplyAsync(HttpContext context, RequestFaults faults)
+    {
+        if (faults.ClaimDelay() is { } delay && delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return true; // the client gave up waiting
+            }
+        }
+        if (faults.ClaimStatus() is not { } fault)
+        {
+            return false;
+        }
+        var headers = context.Response.Headers;
+        if (fault.RetryAfterSeconds is { } retryAfter)
+        {
+            headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        }
+        if (fault.RateLimitResetSeconds is { } reset)
+        {
+            headers["RateLimit"] = $"\"api\";r=0;t={reset.ToString(CultureInfo.InvariantCulture)}";
+            headers["RateLimit-Policy"] = "\"fixed window\";\"api\";q=1000;w=300";
+        }
+        var message = fault.ErrorMessage ?? $"Injected fault: status {fault.StatusCode}";
+        await HubResponses.ErrorAsync(context, fault.StatusCode, fault.ErrorCode, message);
+        return true;
+    }
+}
