@@ -255,7 +255,7 @@ internal static class HubCommands
             if (parse.GetValue(seed)) await DemoRepos.SeedAsync(emulator.Store);
             context.Out.WriteLine($"Hub emulator on {emulator.BaseUrl} (LFS CDN on {emulator.CdnUrl}), repos in {folder}");
             context.Out.WriteLine($"  export HF_ENDPOINT={emulator.BaseUrl.ToString().TrimEnd('/')}");
-            context.Out.WriteLine($"  token of user alice: {DemoRepos.AliceToken}");
+            context.Out.WriteLine($"  token of user alice: {HubEmulatorOptions.AliceToken}");
             context.Out.Flush();
             try
             {

@@ -110,7 +110,7 @@ public sealed partial class HubDownloader
 
         // Every name is checked before anything is written, so a hostile listing leaves the disk untouched.
         foreach (var file in files) RepoFilePath.Validate(file.Path);
-        var kept = FilePatterns.Filter(files, f => f.Path, request.Include, request.Exclude)
+        var kept = FilePatterns.Filter(files, f => f.Path, AllowList(request), request.Exclude)
             .Select(f =>
             {
                 var etag = f.ExpectedEtag ?? throw new HubProtocolException($"The tree of {HubClient.Describe(repo, commit)} gives no oid for '{f.Path}'");
@@ -292,7 +292,7 @@ public sealed partial class HubDownloader
         List<PlannedFile> files;
         if (tree is not null)
         {
-            files = FilePatterns.Filter(tree, kv => kv.Key, request.Include, request.Exclude)
+            files = FilePatterns.Filter(tree, kv => kv.Key, AllowList(request), request.Exclude)
                 .Select(kv => new PlannedFile(kv.Key, kv.Value.Size, kv.Value.Etag, kv.Value.LfsSha256 is not null,
                     File.Exists(Cache.SnapshotFilePath(repo, commit, kv.Key))) { GitOid = kv.Value.BlobId })
                 .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
@@ -305,12 +305,15 @@ public sealed partial class HubDownloader
             // No listing cached (e.g. written by single-file downloads): serve what the snapshot folder has.
             files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
                 .Select(p => Path.GetRelativePath(folder, p).Replace('\\', '/'))
-                .Where(p => FilePatterns.ShouldKeep(p, request.Include, request.Exclude))
+                .Where(p => FilePatterns.ShouldKeep(p, AllowList(request), request.Exclude))
                 .Select(p => new PlannedFile(p, new FileInfo(Path.Combine(folder, p)).Length, "", false, true))
                 .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         }
         return new SnapshotPlan(repo, revision, commit, files);
     }
+
+    /// <summary>An empty include list means "everything" here (for Python an empty allow list keeps nothing).</summary>
+    private static IReadOnlyList<string>? AllowList(SnapshotRequest request) => request.Include.Count > 0 ? request.Include : null;
 
     /// <summary>Failures after which Python falls back to the cache: no connection, timeouts, 5xx, rate limits.</summary>
     private static bool IsUnreachable(Exception ex, CancellationToken cancellationToken) => !cancellationToken.IsCancellationRequested && ex switch
