@@ -45,23 +45,21 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
     private async Task SequentialAsync(BlobTarget target, CancellationToken cancellationToken)
     {
         var temp = target.TempBase + ".incomplete";
-        var hasher = NewHasher(target);
-        try
-        {
         await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
         {
             var position = file.Length;
             if (position > target.Size) position = 0;
             file.SetLength(position);
+            var hasher = NewHasher(target);
             if (position > 0) await HashExistingAsync(file, position, hasher, cancellationToken).ConfigureAwait(false);
             progress.FileStarted(target.DisplayPath, target.Size, position);
-
-            var uri = target.Url;
-            var attemptsWithoutProgress = 0;
-            var totalResumes = 0;
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            // Network reads go on while the sink writes and hashes the previous chunks on another core.
+            var sink = new SequentialSink(file, position, hasher, written => progress.FileBytes(target.DisplayPath, written), target.DisplayPath);
             try
             {
+                var uri = target.Url;
+                var attemptsWithoutProgress = 0;
+                var totalResumes = 0;
                 while (true)
                 {
                     var before = position;
@@ -72,23 +70,17 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                         if (response.StatusCode == HttpStatusCode.OK && position > 0)
                         {
                             // The server ignored Range: start over from byte zero rather than append a second copy.
+                            await sink.DisposeAsync().ConfigureAwait(false);
                             position = 0;
                             file.SetLength(0);
-                            hasher?.Dispose();
-                            hasher = NewHasher(target);
+                            sink = new SequentialSink(file, 0, NewHasher(target), written => progress.FileBytes(target.DisplayPath, written), target.DisplayPath);
                             progress.FileBytes(target.DisplayPath, 0);
                         }
                         else if (response.StatusCode == HttpStatusCode.PartialContent)
                             CheckContentRange(response, position, target);
-                        file.Position = position;
                         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                        position = await CopyBodyAsync(body, buffer, position, target, cancellationToken,
-                            async (chunk, at) =>
-                            {
-                                await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                                hasher?.Append(chunk.Span);
-                                progress.FileBytes(target.DisplayPath, at + chunk.Length);
-                            }).ConfigureAwait(false);
+                        position = await CopyBodyAsync(body, position, target, cancellationToken,
+                            (buffer, count, _) => sink.PushAsync(buffer, count, cancellationToken)).ConfigureAwait(false);
                         if (position == target.Size) break;
                         throw new IOException($"the body ended after {position} of {target.Size} bytes");
                     }
@@ -100,18 +92,14 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                         progress.Retrying(target.DisplayPath, $"connection lost at byte {position} ({ex.Message}); resuming");
                     }
                 }
+                var digest = await sink.CompleteAsync().ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                Verify(target, digest, temp, file.Length);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await sink.DisposeAsync().ConfigureAwait(false);
             }
-        }
-        Verify(target, hasher, temp);
-        }
-        finally
-        {
-            hasher?.Dispose();
         }
         Publish(temp, target);
     }
@@ -146,8 +134,6 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
 
             async Task Worker()
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-                try
                 {
                     while (true)
                     {
@@ -165,10 +151,6 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                         }
                         partFinished.Release();
                     }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
                 }
 
                 async Task<bool> FetchPartAsync(int part)
@@ -192,11 +174,18 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                             }
                             CheckContentRange(response, offset, target, end);
                             await using var body = await response.Content.ReadAsStreamAsync(cancelAll.Token).ConfigureAwait(false);
-                            offset = await CopyBodyAsync(body, buffer, offset, target with { Size = end + 1 }, cancelAll.Token,
-                                async (chunk, at) =>
+                            offset = await CopyBodyAsync(body, offset, target with { Size = end + 1 }, cancelAll.Token,
+                                async (chunk, count, at) =>
                                 {
-                                    await RandomAccess.WriteAsync(handle, chunk, at, cancelAll.Token).ConfigureAwait(false);
-                                    progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, chunk.Length));
+                                    try
+                                    {
+                                        await RandomAccess.WriteAsync(handle, chunk.AsMemory(0, count), at, cancelAll.Token).ConfigureAwait(false);
+                                    }
+                                    finally
+                                    {
+                                        ArrayPool<byte>.Shared.Return(chunk);
+                                    }
+                                    progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, count));
                                 }).ConfigureAwait(false);
                             if (offset == end + 1) return true;
                             throw new IOException($"part {part} ended after {offset - start} of {end + 1 - start} bytes");
@@ -298,7 +287,7 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
             progress.Retrying(target.DisplayPath, "the server ignores Range requests; downloading over one connection");
             return false;
         }
-        Verify(target, hasher, temp);
+        Verify(target, hasher?.FinishHex(), temp, new FileInfo(temp).Length);
         Publish(temp, target);
         File.Delete(statePath);
         return true;
@@ -382,29 +371,43 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
         }
     }
 
-    /// <summary>Streams a body into <paramref name="write"/>, refusing bytes beyond the expected end, with a stall timeout per read.</summary>
-    private async Task<long> CopyBodyAsync(Stream body, byte[] buffer, long position, BlobTarget target, CancellationToken cancellationToken,
-        Func<ReadOnlyMemory<byte>, long, ValueTask> write)
+    /// <summary>
+    /// Streams a body chunk by chunk into <paramref name="consume"/>, which takes ownership of each pooled buffer. Refuses
+    /// bytes beyond the expected end; a read that delivers nothing within the stall timeout counts as a dropped connection.
+    /// </summary>
+    private async Task<long> CopyBodyAsync(Stream body, long position, BlobTarget target, CancellationToken cancellationToken,
+        Func<byte[], int, long, ValueTask> consume)
     {
         using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
         while (true)
         {
             stall.CancelAfter(Options.StallTimeout);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             int n;
             try
             {
-                n = await body.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+                n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token).ConfigureAwait(false);
+                if (n > 0 && position + n > target.Size)
+                    throw new DownloadIntegrityException(
+                        $"'{target.DisplayPath}': the server sent more than the {target.Size} bytes the Hub announced; nothing was kept");
             }
             catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                ArrayPool<byte>.Shared.Return(buffer);
                 throw new IOException($"no data for {Options.StallTimeout.TotalSeconds:0} s");
             }
-            if (n == 0) return position;
-            if (position + n > target.Size)
-                throw new DownloadIntegrityException(
-                    $"'{target.DisplayPath}': the server sent more than the {target.Size} bytes the Hub announced; nothing was kept");
-            await write(buffer.AsMemory(0, n), position).ConfigureAwait(false);
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+            if (n == 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return position;
+            }
+            await consume(buffer, n, position).ConfigureAwait(false);
             position += n;
         }
     }
@@ -453,22 +456,20 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
     }
 
     /// <summary>Size and hash must match; a mismatch deletes the partial file so the next run starts clean and nothing corrupt is visible.</summary>
-    private static void Verify(BlobTarget target, ContentHasher? hasher, string temp)
+    private static void Verify(BlobTarget target, string? digest, string temp, long length)
     {
-        var length = new FileInfo(temp).Length;
         if (length != target.Size)
         {
             File.Delete(temp);
             throw new DownloadIntegrityException($"'{target.DisplayPath}': received {length} bytes, the Hub announced {target.Size}; nothing was kept");
         }
-        if (hasher is null) return;
-        var actual = hasher.FinishHex();
-        if (!string.Equals(actual, target.Etag, StringComparison.OrdinalIgnoreCase))
+        if (digest is null) return;
+        if (!string.Equals(digest, target.Etag, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(temp);
             var kind = ContentHasher.IsSha256Etag(target.Etag) ? "sha256" : "git blob sha1";
             throw new DownloadIntegrityException(
-                $"'{target.DisplayPath}': {kind} of the downloaded bytes is {actual}, expected {target.Etag}; the corrupt download was deleted");
+                $"'{target.DisplayPath}': {kind} of the downloaded bytes is {digest}, expected {target.Etag}; the corrupt download was deleted");
         }
     }
 
