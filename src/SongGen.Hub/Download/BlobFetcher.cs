@@ -80,7 +80,12 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                             CheckContentRange(response, position, target);
                         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                         position = await CopyBodyAsync(body, position, target, cancellationToken,
-                            (buffer, count, _) => sink.PushAsync(buffer, count, cancellationToken)).ConfigureAwait(false);
+                            async (buffer, count, at) =>
+                            {
+                                await sink.PushAsync(buffer, count, cancellationToken).ConfigureAwait(false);
+                                // Track what is handed to the sink as it lands: a cut mid-body must resume (and hash) from here.
+                                position = at + count;
+                            }).ConfigureAwait(false);
                         if (position == target.Size) break;
                         throw new IOException($"the body ended after {position} of {target.Size} bytes");
                     }
@@ -185,6 +190,8 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                                     {
                                         ArrayPool<byte>.Shared.Return(chunk);
                                     }
+                                    // A cut part resumes from here, so its bytes are neither fetched nor counted twice.
+                                    offset = at + count;
                                     progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, count));
                                 }).ConfigureAwait(false);
                             if (offset == end + 1) return true;
