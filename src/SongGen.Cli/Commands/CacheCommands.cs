@@ -49,7 +49,7 @@ internal static class CacheCommands
             }
             foreach (var warning in scan.Warnings) context.Error.WriteLine($"warning: {warning.Message}");
             return Task.FromResult(0);
-        }));
+        }, ct));
         return command;
     }
 
@@ -80,7 +80,7 @@ internal static class CacheCommands
             var failures = result.Failures.Count();
             context.Out.WriteLine($"{result.Files.Count} file(s) in {result.Commits.Count} revision(s), {Units.Bytes(result.BytesHashed)} hashed, {failures} problem(s)");
             return failures == 0 ? 0 : CliRunner.Failure;
-        }));
+        }, ct));
         return command;
     }
 
@@ -99,7 +99,7 @@ internal static class CacheCommands
             var manager = Manager(context, parse.GetValue(cacheDir));
             var plan = manager.PlanRemove(repo, at < 0 ? null : spec[(at + 1)..]);
             return Task.FromResult(Apply(context, manager, plan, parse.GetValue(dryRun), $"{spec} is not in the cache"));
-        }));
+        }, ct));
         return command;
     }
 
@@ -112,7 +112,7 @@ internal static class CacheCommands
         {
             var manager = Manager(context, parse.GetValue(cacheDir));
             return Task.FromResult(Apply(context, manager, manager.PlanPrune(), parse.GetValue(dryRun), "Nothing to prune."));
-        }));
+        }, ct));
         return command;
     }
 

@@ -41,7 +41,7 @@ internal static class HubCommands
             if (me.Orgs.Count > 0) context.Out.WriteLine("orgs:  " + string.Join(", ", me.Orgs.Select(o => o.Name)));
             if (me.Auth?.AccessToken is { } access) context.Out.WriteLine($"token: {access.DisplayName} ({access.Role})");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -83,7 +83,7 @@ internal static class HubCommands
             foreach (var repo in found)
                 context.Out.WriteLine($"{repo.Id.PadRight(width)}  {Units.Count(repo.Downloads),10}  {Units.Count(repo.Likes),6}  {Units.Date(repo.LastModified),10}  {repo.PipelineTag ?? "-"}");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -121,7 +121,7 @@ internal static class HubCommands
             foreach (var file in siblings.OrderBy(s => s.RFilename, StringComparer.Ordinal))
                 o.WriteLine($"    {Units.Bytes(file.Size ?? 0),10}  {(file.Lfs is null ? "   " : "LFS")}  {file.RFilename}");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -153,7 +153,7 @@ internal static class HubCommands
                     ? $"{Units.Bytes(entry.Size),10}  {(entry.Lfs is null ? "   " : "LFS")}  {entry.Path}"
                     : $"{"",10}  dir  {entry.Path}/");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -221,7 +221,7 @@ internal static class HubCommands
             }
             if (mode != ProgressMode.Json) context.Out.WriteLine(result.Folder);
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -265,7 +265,7 @@ internal static class HubCommands
             {
             }
             return 0;
-        }));
+        }, ct));
         return command;
     }
 }
