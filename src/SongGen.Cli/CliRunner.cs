@@ -10,7 +10,9 @@ namespace SongGen.Cli;
 internal static class CliRunner
 {
     public const int Failure = 1;
+    /// <summary>Repository, revision or file not found.</summary>
     public const int NotFound = 2;
+    /// <summary>Token missing, invalid or not allowed (gated repositories included).</summary>
     public const int Unauthorized = 3;
     public const int Cancelled = 130;
 
@@ -36,9 +38,9 @@ internal static class CliRunner
 
     private static (int Code, string Message) Describe(Exception ex) => ex switch
     {
-        RepositoryNotFoundException => (NotFound, "repository not found: " + ex.Message),
-        RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
-        HubUnauthorizedException => (Unauthorized, ex.Message),
+        // Gated: the repo exists, access is the problem (a token of an approved user), like a refused token.
+        GatedRepoException or HubUnauthorizedException => (Unauthorized, ex.Message),
+        RepositoryNotFoundException or RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
         HubException when Network(ex) is { } network => (Failure, $"{ex.Message} ({network.Message})"),
         HubException or UnsafeRepoPathException => (Failure, ex.Message),
         _ when Network(ex) is { } network => (Failure, $"cannot reach the Hub: {network.Message}"),

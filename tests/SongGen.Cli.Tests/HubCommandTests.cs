@@ -185,6 +185,20 @@ public sealed class HubCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gated_repo_without_approval_exits_with_3_and_says_gated()
+    {
+        await _cli.Hub.Store.CreateRepoAsync("model", "bob/gated", gated: "manual", owner: "bob");
+        await _cli.Hub.Store.CommitAsync("model", "bob/gated", "main", [EmulatorFile.FromText("weights.bin", "secret")], author: "bob");
+
+        var result = await _cli.RunAsync("hub", "download", "bob/gated", "weights.bin");
+        CliSession.AssertCleanFailure(result, 3);
+        Assert.Contains("gated", result.Err);
+
+        var owner = await _cli.RunAsync("hub", "download", "bob/gated", "weights.bin", "--token", TestHub.BobToken);
+        Assert.True(owner.ExitCode == 0, owner.ToString());
+    }
+
+    [Fact]
     public async Task Whoami_without_any_token_exits_with_3()
     {
         _cli.Environment.Remove("HF_TOKEN");

@@ -174,7 +174,7 @@ internal static class HubCommands
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the resulting path" };
         var token = CommonOptions.Token();
         var endpoint = CommonOptions.Endpoint();
-        var json = new Option<bool>("--json") { Description = "Progress as JSON events, one per line" };
+        var json = new Option<bool>("--json") { Description = "Progress as JSON events, one per line (with --dry-run: the plan as one JSON document)" };
         var command = new Command("download", "Download files or a whole snapshot into the cache (or --local-dir)")
         {
             repoArg, files, type, revision, include, exclude, cacheDir, localDir, maxWorkers, connections, dryRun, force, quiet, token, endpoint, json,
@@ -201,7 +201,9 @@ internal static class HubCommands
             if (parse.GetValue(dryRun))
             {
                 var plan = await downloader.PlanSnapshotAsync(request, ct);
-                PrintPlan(context.Out, plan);
+                if (names.Length > 0) EnsureAllFound(names, plan);
+                if (parse.GetValue(json)) WritePlanJson(context.Out, plan);
+                else PrintPlan(context.Out, plan);
                 return 0;
             }
             var mode = parse.GetValue(json) ? ProgressMode.Json : parse.GetValue(quiet) ? ProgressMode.Quiet
@@ -214,11 +216,7 @@ internal static class HubCommands
                 return 0;
             }
             var result = await downloader.SnapshotDownloadAsync(request, renderer, ct);
-            if (names.Length > 0)
-            {
-                var missing = names.Where(n => result.Plan.Files.All(f => f.Path != n)).ToList();
-                if (missing.Count > 0) throw new EntryNotFoundException($"Not in {repo}@{result.Plan.Revision}: {string.Join(", ", missing)}");
-            }
+            if (names.Length > 0) EnsureAllFound(names, result.Plan);
             if (mode != ProgressMode.Json) context.Out.WriteLine(result.Folder);
             return 0;
         }, ct));
@@ -227,6 +225,42 @@ internal static class HubCommands
 
     private static string EscapeGlob(string name) =>
         string.Concat(name.Select(c => c is '*' or '?' or '[' ? $"[{c}]" : c.ToString()));
+
+    private static void EnsureAllFound(string[] names, SnapshotPlan plan)
+    {
+        var missing = names.Where(n => plan.Files.All(f => f.Path != n)).ToList();
+        if (missing.Count > 0) throw new EntryNotFoundException($"Not in {plan.Repo}@{plan.Revision}: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The <c>--dry-run --json</c> answer: one document with the plan, byte counts exact.</summary>
+    private static void WritePlanJson(TextWriter o, SnapshotPlan plan)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("repo_id", plan.Repo.Id);
+            w.WriteString("repo_type", plan.Repo.Type.Singular());
+            w.WriteString("revision", plan.Revision);
+            w.WriteString("commit", plan.Commit);
+            w.WriteStartArray("files");
+            foreach (var file in plan.Files)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", file.Path);
+                w.WriteNumber("size", file.Size);
+                w.WriteString("etag", file.Etag);
+                w.WriteBoolean("lfs", file.IsLfs);
+                w.WriteString("state", file.AlreadyPresent ? "present" : "download");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNumber("total_bytes", plan.TotalBytes);
+            w.WriteNumber("bytes_to_download", plan.BytesToDownload);
+            w.WriteEndObject();
+        }
+        o.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
 
     private static void PrintPlan(TextWriter o, SnapshotPlan plan)
     {
