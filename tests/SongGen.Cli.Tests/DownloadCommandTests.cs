@@ -180,10 +180,12 @@ public sealed class DownloadCommandTests : IAsyncLifetime
             Assert.Equal(file.Size, e.GetProperty("file_bytes").GetInt64());
             Assert.Equal(file.Size, e.GetProperty("file_total").GetInt64());
         }
-        // Byte totals never go backwards or past the total.
+        // Totals never go backwards (events from parallel transfers reach stdout in order) nor past the total.
         var running = events.Select(e => e.GetProperty("bytes").GetInt64()).ToList();
         Assert.All(running.Zip(running.Skip(1)), pair => Assert.True(pair.Second >= pair.First, $"{pair.First} then {pair.Second}"));
         Assert.All(running, b => Assert.InRange(b, 0, total));
+        var filesDone = events.Select(e => e.GetProperty("files_done").GetInt32()).ToList();
+        Assert.All(filesDone.Zip(filesDone.Skip(1)), pair => Assert.True(pair.Second >= pair.First, $"files_done {pair.First} then {pair.Second}"));
     }
 
     [Fact]

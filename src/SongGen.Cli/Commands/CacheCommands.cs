@@ -98,6 +98,13 @@ internal static class CacheCommands
             var repo = CommonOptions.ParseRepo(at < 0 ? spec : spec[..at], parse.GetValue(type)!);
             var manager = Manager(context, parse.GetValue(cacheDir));
             var plan = manager.PlanRemove(repo, at < 0 ? null : spec[(at + 1)..]);
+            if (plan.IsEmpty)
+            {
+                // Nothing matched: a not-found error (one line, exit 2) like the hub commands, not a quiet success.
+                var why = plan.Warnings.Count > 0 ? string.Join(" ", plan.Warnings) : $"{spec} is not in the cache {manager.Layout.Root}.";
+                context.Error.WriteLine($"songgen: {why}");
+                return Task.FromResult(CliRunner.NotFound);
+            }
             return Task.FromResult(Apply(context, manager, plan, parse.GetValue(dryRun), $"{spec} is not in the cache"));
         }, ct));
         return command;
