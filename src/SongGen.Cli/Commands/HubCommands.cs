@@ -168,7 +168,9 @@ internal static class HubCommands
         var cacheDir = CommonOptions.CacheDir();
         var localDir = new Option<string?>("--local-dir") { Description = "Write plain files into this folder instead of the cache" };
         var maxWorkers = new Option<int?>("--max-workers") { Description = "Files fetched at once (default 8)" };
-        var connections = new Option<int?>("--connections") { Description = "Ranged connections per large file (default 8)" };
+        var connections = new Option<int?>("--connections") { Description = "Ranged connections per large file (default 8; 1: one stream)" };
+        var multipartThreshold = new Option<string?>("--multipart-threshold") { Description = "Files at least this big use ranged connections (default 32MiB)" };
+        var partSize = new Option<string?>("--part-size") { Description = "Size of one ranged part; a resumed download redoes only unfinished parts (default 16MiB)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be downloaded, download nothing" };
         var force = new Option<bool>("--force-download") { Description = "Fetch again even if present" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the resulting path" };
@@ -177,13 +179,16 @@ internal static class HubCommands
         var json = new Option<bool>("--json") { Description = "Progress as JSON events, one per line (with --dry-run: the plan as one JSON document)" };
         var command = new Command("download", "Download files or a whole snapshot into the cache (or --local-dir)")
         {
-            repoArg, files, type, revision, include, exclude, cacheDir, localDir, maxWorkers, connections, dryRun, force, quiet, token, endpoint, json,
+            repoArg, files, type, revision, include, exclude, cacheDir, localDir, maxWorkers, connections, multipartThreshold, partSize, dryRun, force,
+            quiet, token, endpoint, json,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(context, async () =>
         {
             var options = CommonOptions.ClientOptions(context, parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(cacheDir));
             if (parse.GetValue(maxWorkers) is { } workers) options.Download.MaxConcurrentFiles = Math.Max(1, workers);
             if (parse.GetValue(connections) is { } conns) options.Download.ConnectionsPerFile = Math.Max(1, conns);
+            if (parse.GetValue(multipartThreshold) is { } threshold) options.Download.ParallelThreshold = Units.ParseBytes(threshold);
+            if (parse.GetValue(partSize) is { } part) options.Download.PartSize = Units.ParseBytes(part);
             using var client = new HubClient(options);
             var downloader = new HubDownloader(client);
             var repo = CommonOptions.ParseRepo(parse.GetValue(repoArg)!, parse.GetValue(type)!);
