@@ -41,7 +41,8 @@ internal static class CliRunner
         // Gated: the repo exists, access is the problem (a token of an approved user), like a refused token.
         GatedRepoException or HubUnauthorizedException => (Unauthorized, ex.Message),
         RepositoryNotFoundException or RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
-        HubException when Network(ex) is { } network => (Failure, $"{ex.Message} ({network.Message})"),
+        HubException when Network(ex) is { } network && !ex.Message.Contains(network.Message, StringComparison.Ordinal)
+            => (Failure, $"{ex.Message} ({network.Message})"),
         HubException or UnsafeRepoPathException => (Failure, ex.Message),
         _ when Network(ex) is { } network => (Failure, $"cannot reach the Hub: {network.Message}"),
         OperationCanceledException or TimeoutException => (Failure, "timed out: " + ex.Message),

@@ -206,6 +206,32 @@ public sealed class HubCommandTests : IAsyncLifetime
         CliSession.AssertCleanFailure(result, 3);
     }
 
+    [Theory]
+    [InlineData("hub download songgen/songgen-demo --bogus", "Unrecognized option '--bogus'")]
+    [InlineData("hub download", "Required argument missing")]
+    [InlineData("hub download songgen/songgen-demo --max-workers many", "many")]
+    public async Task Usage_errors_are_one_line_with_a_pointer_to_help(string commandLine, string expected)
+    {
+        var result = await _cli.RunAsync(commandLine.Split(' '));
+        CliSession.AssertCleanFailure(result, 1);
+        Assert.Contains(expected, result.Err);
+        Assert.Contains("(see 'songgen hub download --help')", result.Err);
+        Assert.Empty(result.Out);
+        Assert.Empty(CliAssert.Everything(_cli.CacheDir));
+    }
+
+    [Fact]
+    public async Task Download_help_lists_the_flags_hf_users_know()
+    {
+        var result = await _cli.RunOkAsync("hub", "download", "--help");
+        foreach (var flag in new[]
+                 {
+                     "--repo-type", "--revision", "--include", "--exclude", "--cache-dir", "--local-dir", "--max-workers", "--dry-run",
+                     "--token", "--force-download", "--quiet",
+                 })
+            Assert.Contains(flag + " ", result.Out);
+    }
+
     [Fact]
     public async Task Bad_repo_type_and_bad_repo_id_are_clean_failures()
     {

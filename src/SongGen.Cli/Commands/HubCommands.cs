@@ -161,6 +161,12 @@ internal static class HubCommands
     {
         var repoArg = new Argument<string>("repo_id") { Description = "namespace/name" };
         var files = new Argument<string[]>("filenames") { Description = "Files to fetch (default: the whole snapshot)", Arity = ArgumentArity.ZeroOrMore };
+        // An option the parser does not know would otherwise land here as a file name.
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.StartsWith('-')))
+                result.AddError($"Unrecognized option '{token.Value}'");
+        });
         var type = CommonOptions.RepoType();
         var revision = CommonOptions.Revision();
         var include = new Option<string[]>("--include") { Description = "Glob of files to keep (Python fnmatch; repeatable)", AllowMultipleArgumentsPerToken = true };
