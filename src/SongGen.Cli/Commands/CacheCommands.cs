@@ -49,7 +49,7 @@ internal static class CacheCommands
             }
             foreach (var warning in scan.Warnings) context.Error.WriteLine($"warning: {warning.Message}");
             return Task.FromResult(0);
-        }));
+        }, ct));
         return command;
     }
 
@@ -80,7 +80,7 @@ internal static class CacheCommands
             var failures = result.Failures.Count();
             context.Out.WriteLine($"{result.Files.Count} file(s) in {result.Commits.Count} revision(s), {Units.Bytes(result.BytesHashed)} hashed, {failures} problem(s)");
             return failures == 0 ? 0 : CliRunner.Failure;
-        }));
+        }, ct));
         return command;
     }
 
@@ -98,8 +98,15 @@ internal static class CacheCommands
             var repo = CommonOptions.ParseRepo(at < 0 ? spec : spec[..at], parse.GetValue(type)!);
             var manager = Manager(context, parse.GetValue(cacheDir));
             var plan = manager.PlanRemove(repo, at < 0 ? null : spec[(at + 1)..]);
+            if (plan.IsEmpty)
+            {
+                // Nothing matched: a not-found error (one line, exit 2) like the hub commands, not a quiet success.
+                var why = plan.Warnings.Count > 0 ? string.Join(" ", plan.Warnings) : $"{spec} is not in the cache {manager.Layout.Root}.";
+                context.Error.WriteLine($"songgen: {why}");
+                return Task.FromResult(CliRunner.NotFound);
+            }
             return Task.FromResult(Apply(context, manager, plan, parse.GetValue(dryRun), $"{spec} is not in the cache"));
-        }));
+        }, ct));
         return command;
     }
 
@@ -112,7 +119,7 @@ internal static class CacheCommands
         {
             var manager = Manager(context, parse.GetValue(cacheDir));
             return Task.FromResult(Apply(context, manager, manager.PlanPrune(), parse.GetValue(dryRun), "Nothing to prune."));
-        }));
+        }, ct));
         return command;
     }
 

@@ -18,7 +18,7 @@ internal static class DemoCommand
     {
         var cacheDir = CommonOptions.CacheDir();
         var command = new Command("demo", "Run search → info → download against the built-in Hub emulator (no network needed)") { cacheDir };
-        command.SetAction((parse, ct) => CliRunner.RunAsync(context, () => RunAsync(context, parse.GetValue(cacheDir), ct)));
+        command.SetAction((parse, ct) => CliRunner.RunAsync(context, () => RunAsync(context, parse.GetValue(cacheDir), ct), ct));
         return command;
     }
 

@@ -41,7 +41,7 @@ internal static class HubCommands
             if (me.Orgs.Count > 0) context.Out.WriteLine("orgs:  " + string.Join(", ", me.Orgs.Select(o => o.Name)));
             if (me.Auth?.AccessToken is { } access) context.Out.WriteLine($"token: {access.DisplayName} ({access.Role})");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -83,7 +83,7 @@ internal static class HubCommands
             foreach (var repo in found)
                 context.Out.WriteLine($"{repo.Id.PadRight(width)}  {Units.Count(repo.Downloads),10}  {Units.Count(repo.Likes),6}  {Units.Date(repo.LastModified),10}  {repo.PipelineTag ?? "-"}");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -121,7 +121,7 @@ internal static class HubCommands
             foreach (var file in siblings.OrderBy(s => s.RFilename, StringComparer.Ordinal))
                 o.WriteLine($"    {Units.Bytes(file.Size ?? 0),10}  {(file.Lfs is null ? "   " : "LFS")}  {file.RFilename}");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -153,7 +153,7 @@ internal static class HubCommands
                     ? $"{Units.Bytes(entry.Size),10}  {(entry.Lfs is null ? "   " : "LFS")}  {entry.Path}"
                     : $"{"",10}  dir  {entry.Path}/");
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
@@ -161,6 +161,12 @@ internal static class HubCommands
     {
         var repoArg = new Argument<string>("repo_id") { Description = "namespace/name" };
         var files = new Argument<string[]>("filenames") { Description = "Files to fetch (default: the whole snapshot)", Arity = ArgumentArity.ZeroOrMore };
+        // An option the parser does not know would otherwise land here as a file name.
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.StartsWith('-')))
+                result.AddError($"Unrecognized option '{token.Value}'");
+        });
         var type = CommonOptions.RepoType();
         var revision = CommonOptions.Revision();
         var include = new Option<string[]>("--include") { Description = "Glob of files to keep (Python fnmatch; repeatable)", AllowMultipleArgumentsPerToken = true };
@@ -168,22 +174,27 @@ internal static class HubCommands
         var cacheDir = CommonOptions.CacheDir();
         var localDir = new Option<string?>("--local-dir") { Description = "Write plain files into this folder instead of the cache" };
         var maxWorkers = new Option<int?>("--max-workers") { Description = "Files fetched at once (default 8)" };
-        var connections = new Option<int?>("--connections") { Description = "Ranged connections per large file (default 8)" };
+        var connections = new Option<int?>("--connections") { Description = "Ranged connections per large file (default 8; 1: one stream)" };
+        var multipartThreshold = new Option<string?>("--multipart-threshold") { Description = "Files at least this big use ranged connections (default 32MiB)" };
+        var partSize = new Option<string?>("--part-size") { Description = "Size of one ranged part; a resumed download redoes only unfinished parts (default 16MiB)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be downloaded, download nothing" };
         var force = new Option<bool>("--force-download") { Description = "Fetch again even if present" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the resulting path" };
         var token = CommonOptions.Token();
         var endpoint = CommonOptions.Endpoint();
-        var json = new Option<bool>("--json") { Description = "Progress as JSON events, one per line" };
+        var json = new Option<bool>("--json") { Description = "Progress as JSON events, one per line (with --dry-run: the plan as one JSON document)" };
         var command = new Command("download", "Download files or a whole snapshot into the cache (or --local-dir)")
         {
-            repoArg, files, type, revision, include, exclude, cacheDir, localDir, maxWorkers, connections, dryRun, force, quiet, token, endpoint, json,
+            repoArg, files, type, revision, include, exclude, cacheDir, localDir, maxWorkers, connections, multipartThreshold, partSize, dryRun, force,
+            quiet, token, endpoint, json,
         };
         command.SetAction((parse, ct) => CliRunner.RunAsync(context, async () =>
         {
             var options = CommonOptions.ClientOptions(context, parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(cacheDir));
             if (parse.GetValue(maxWorkers) is { } workers) options.Download.MaxConcurrentFiles = Math.Max(1, workers);
             if (parse.GetValue(connections) is { } conns) options.Download.ConnectionsPerFile = Math.Max(1, conns);
+            if (parse.GetValue(multipartThreshold) is { } threshold) options.Download.ParallelThreshold = Units.ParseBytes(threshold);
+            if (parse.GetValue(partSize) is { } part) options.Download.PartSize = Units.ParseBytes(part);
             using var client = new HubClient(options);
             var downloader = new HubDownloader(client);
             var repo = CommonOptions.ParseRepo(parse.GetValue(repoArg)!, parse.GetValue(type)!);
@@ -201,7 +212,9 @@ internal static class HubCommands
             if (parse.GetValue(dryRun))
             {
                 var plan = await downloader.PlanSnapshotAsync(request, ct);
-                PrintPlan(context.Out, plan);
+                if (names.Length > 0) EnsureAllFound(names, plan);
+                if (parse.GetValue(json)) WritePlanJson(context.Out, plan);
+                else PrintPlan(context.Out, plan);
                 return 0;
             }
             var mode = parse.GetValue(json) ? ProgressMode.Json : parse.GetValue(quiet) ? ProgressMode.Quiet
@@ -214,19 +227,51 @@ internal static class HubCommands
                 return 0;
             }
             var result = await downloader.SnapshotDownloadAsync(request, renderer, ct);
-            if (names.Length > 0)
-            {
-                var missing = names.Where(n => result.Plan.Files.All(f => f.Path != n)).ToList();
-                if (missing.Count > 0) throw new EntryNotFoundException($"Not in {repo}@{result.Plan.Revision}: {string.Join(", ", missing)}");
-            }
+            if (names.Length > 0) EnsureAllFound(names, result.Plan);
             if (mode != ProgressMode.Json) context.Out.WriteLine(result.Folder);
             return 0;
-        }));
+        }, ct));
         return command;
     }
 
     private static string EscapeGlob(string name) =>
         string.Concat(name.Select(c => c is '*' or '?' or '[' ? $"[{c}]" : c.ToString()));
+
+    private static void EnsureAllFound(string[] names, SnapshotPlan plan)
+    {
+        var missing = names.Where(n => plan.Files.All(f => f.Path != n)).ToList();
+        if (missing.Count > 0) throw new EntryNotFoundException($"Not in {plan.Repo}@{plan.Revision}: {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The <c>--dry-run --json</c> answer: one document with the plan, byte counts exact.</summary>
+    private static void WritePlanJson(TextWriter o, SnapshotPlan plan)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("repo_id", plan.Repo.Id);
+            w.WriteString("repo_type", plan.Repo.Type.Singular());
+            w.WriteString("revision", plan.Revision);
+            w.WriteString("commit", plan.Commit);
+            w.WriteStartArray("files");
+            foreach (var file in plan.Files)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", file.Path);
+                w.WriteNumber("size", file.Size);
+                w.WriteString("etag", file.Etag);
+                w.WriteBoolean("lfs", file.IsLfs);
+                w.WriteString("state", file.AlreadyPresent ? "present" : "download");
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteNumber("total_bytes", plan.TotalBytes);
+            w.WriteNumber("bytes_to_download", plan.BytesToDownload);
+            w.WriteEndObject();
+        }
+        o.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
 
     private static void PrintPlan(TextWriter o, SnapshotPlan plan)
     {
@@ -265,7 +310,7 @@ internal static class HubCommands
             {
             }
             return 0;
-        }));
+        }, ct));
         return command;
     }
 }

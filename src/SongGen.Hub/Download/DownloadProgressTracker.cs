@@ -112,7 +112,6 @@ internal sealed class DownloadProgressTracker
 
     private void Emit(DownloadEventKind kind, string? path, long fileBytes, long fileTotal, string? message, bool force)
     {
-        DownloadEvent evt;
         lock (_gate)
         {
             var now = _time.GetTimestamp();
@@ -125,12 +124,13 @@ internal sealed class DownloadProgressTracker
             var seconds = _time.GetElapsedTime(oldest.Ticks, now).TotalSeconds;
             var speed = seconds > 0.05 ? (total - oldest.Bytes) / seconds : 0;
             double? eta = speed > 0 && _totalExpected > 0 ? Math.Max(0, _totalExpected - total) / speed : null;
-            evt = new DownloadEvent
+            var evt = new DownloadEvent
             {
                 Kind = kind, Path = path, FileBytes = fileBytes, FileTotal = fileTotal, TotalBytes = total, TotalExpected = _totalExpected,
                 FilesDone = _filesDone, FilesTotal = _filesTotal, BytesPerSecond = Math.Max(0, speed), EtaSeconds = eta, Message = message,
             };
+            // Reported under the lock: events reach the sink in the order their totals were taken, so they never go backwards.
+            _sink?.Report(evt);
         }
-        _sink?.Report(evt);
     }
 }

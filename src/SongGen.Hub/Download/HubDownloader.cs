@@ -319,6 +319,7 @@ public sealed partial class HubDownloader
     private static bool IsUnreachable(Exception ex, CancellationToken cancellationToken) => !cancellationToken.IsCancellationRequested && ex switch
     {
         HttpRequestException or IOException or HubServerException or RateLimitedException => true,
+        Refit.ApiRequestException { InnerException: { } inner } => IsUnreachable(inner, cancellationToken), // Refit wraps what HttpClient.SendAsync throws
         OperationCanceledException => true,
         HubException { InnerException: Polly.Timeout.TimeoutRejectedException } => true,
         _ => false,

@@ -86,7 +86,8 @@ public sealed class NpmClientTests(ITestOutputHelper output)
         Assert.All(cdnRequests, r => Assert.False(r.HasAuthorization));
     }
 
-    private static async Task<(int ExitCode, string Log)> RunNodeAsync(params string[] args)
+    /// <summary>Runs tests/npm-client/run.mjs with these arguments (60 s at most); also used by <see cref="NpmLayoutParityTests"/>.</summary>
+    internal static async Task<(int ExitCode, string Log)> RunNodeAsync(params string[] args)
     {
         var start = new ProcessStartInfo("node")
         {
