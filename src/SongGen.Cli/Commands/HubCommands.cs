@@ -65,6 +65,8 @@ internal static class HubCommands
             {
                 Search = parse.GetValue(query), Author = parse.GetValue(author), Filters = parse.GetValue(filter) ?? [],
                 Sort = parse.GetValue(sort), Limit = parse.GetValue(limit),
+                // Ask only for what the table shows (as the JS client does); lastModified is not in the default listing.
+                Expand = ["downloads", "likes", "lastModified", "pipeline_tag", "private", "gated"],
             };
             var found = new List<RepoInfo>();
             await foreach (var repo in client.ListReposAsync(repoType, search, ct)) found.Add(repo);
