@@ -42,7 +42,11 @@ public sealed class HubClient : IDisposable
         Options = options;
         Http = HubHttpPipeline.Create(options, primaryHandler);
         _ownsHttp = true;
-        Api = RestService.ForGenerated<IHubApi>(Http, RefitSettings.ForJsonContext(HubJsonContext.Default));
+        var settings = RefitSettings.ForJsonContext(HubJsonContext.Default);
+        // Surface transport failures as they are (HttpRequestException, OfflineModeException, HubException on timeouts),
+        // not wrapped in Refit's ApiRequestException: callers and the cache fallback match on those types.
+        settings.TransportExceptionFactory = (_, exception, _) => exception;
+        Api = RestService.ForGenerated<IHubApi>(Http, settings);
     }
 
     public HubClientOptions Options { get; }
@@ -108,7 +112,7 @@ public sealed class HubClient : IDisposable
         var result = new List<TreeEntry>();
         foreach (var batch in paths.Select(RepoFilePath.Validate).Chunk(PathsInfoBatch))
         {
-            using var response = await Api.PathsInfoAsync(repo.Type.Plural(), repo.Id, rev, new PathsInfoRequest { Paths = batch, Expand = expand }, cancellationToken)
+            using var response = await Api.PathsInfoAsync(repo.Type.Plural(), repo.Id, rev, new PathsInfoRequest { Paths = batch, Expand = expand }, allowRetry: true, cancellationToken)
                 .ConfigureAwait(false);
             await HubErrorMapper.EnsureSuccessAsync(response, Describe(repo, rev) + " paths-info", cancellationToken).ConfigureAwait(false);
             result.AddRange(await ReadJsonAsync(response, HubJsonContext.Default.ListTreeEntry, "paths-info", cancellationToken).ConfigureAwait(false));
