@@ -145,31 +145,43 @@ public sealed partial class HubDownloader
         }
 
         var failures = new List<Exception>();
-        await Parallel.ForEachAsync(plan.Files,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _client.Options.Download.MaxConcurrentFiles), CancellationToken = cancellationToken },
-            async (file, token) =>
-            {
-                if (file.AlreadyPresent)
+        Exception? repoWide = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(plan.Files,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _client.Options.Download.MaxConcurrentFiles), CancellationToken = stop.Token },
+                async (file, token) =>
                 {
-                    tracker.FileSkipped(file.Path, file.Size, "already present");
-                    if (request.LocalDir is null) EnsureLinked(repo, plan.Commit, file);
-                    return;
-                }
-                var url = _client.ResolveUrl(repo, file.Path, plan.Commit);
-                try
-                {
-                    if (request.LocalDir is { } dir)
-                        await FetchIntoLocalDirAsync(repo, dir, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
-                    else
-                        await FetchIntoCacheAsync(repo, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
-                {
-                    tracker.FileFailed(file.Path, ex.Message);
-                    lock (failures) failures.Add(ex);
-                }
-            }).ConfigureAwait(false);
+                    if (file.AlreadyPresent)
+                    {
+                        tracker.FileSkipped(file.Path, file.Size, "already present");
+                        if (request.LocalDir is null) EnsureLinked(repo, plan.Commit, file);
+                        return;
+                    }
+                    var url = _client.ResolveUrl(repo, file.Path, plan.Commit);
+                    try
+                    {
+                        if (request.LocalDir is { } dir)
+                            await FetchIntoLocalDirAsync(repo, dir, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
+                        else
+                            await FetchIntoCacheAsync(repo, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                    {
+                        tracker.FileFailed(file.Path, ex.Message);
+                        lock (failures) failures.Add(ex);
+                        // Refused access (gated, private, bad token) fails every other file the same way: stop and say so.
+                        if (ex is RepositoryNotFoundException or HubUnauthorizedException && Interlocked.CompareExchange(ref repoWide, ex, null) is null)
+                            await stop.CancelAsync().ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (repoWide is not null && !cancellationToken.IsCancellationRequested)
+        {
+        }
 
+        if (repoWide is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(repoWide);
         if (failures.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
         if (failures.Count > 1)
             throw new HubException($"{failures.Count} of {plan.Files.Count} files of {HubClient.Describe(repo, plan.Revision)} failed; first: {failures[0].Message}",
