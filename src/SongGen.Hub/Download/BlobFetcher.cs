@@ -102,7 +102,9 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                             {
                                 await file.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                                 hasher?.Append(chunk.Span);
-                                progress.FileBytes(target.DisplayPath, at + chunk.Length);
+                                // Track what is on disk as it lands: a cut mid-body must resume (and hash) from here.
+                                position = at + chunk.Length;
+                                progress.FileBytes(target.DisplayPath, position);
                             }).ConfigureAwait(false);
                         if (position == target.Size) break;
                         throw new IOException($"the body ended after {position} of {target.Size} bytes");
@@ -229,6 +231,8 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                                 async (chunk, at) =>
                                 {
                                     await RandomAccess.WriteAsync(handle, chunk, at, cancelAll.Token).ConfigureAwait(false);
+                                    // A cut part resumes from here, so its bytes are neither fetched nor counted twice.
+                                    offset = at + chunk.Length;
                                     progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, chunk.Length));
                                 }).ConfigureAwait(false);
                             if (offset == end + 1) return true;
