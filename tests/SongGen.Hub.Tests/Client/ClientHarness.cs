@@ -186,3 +186,14 @@ public static class ClientTestData
                 .Order(StringComparer.Ordinal)
                 .ToList();
 }
+
+/// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the caller's thread (Progress&lt;T&gt; posts later, racing assertions).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    private readonly Lock _gate = new();
+
+    public void Report(T value)
+    {
+        lock (_gate) report(value);
+    }
+}

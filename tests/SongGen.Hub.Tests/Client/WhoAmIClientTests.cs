@@ -79,14 +79,3 @@ public sealed class WhoAmIClientTests
         Assert.NotEmpty(events);
     }
 }
-
-/// <summary>An <see cref="IProgress{T}"/> that reports synchronously on the caller's thread (Progress&lt;T&gt; posts later, racing assertions).</summary>
-public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    private readonly Lock _gate = new();
-
-    public void Report(T value)
-    {
-        lock (_gate) report(value);
-    }
-}
