@@ -150,8 +150,11 @@ public sealed class HubClient : IDisposable
         {
             await HubErrorMapper.EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
             var isRedirect = IsRedirect(response.StatusCode);
-            var commit = Header(response, "X-Repo-Commit")
+            var commit = Header(response, "X-Repo-Commit")?.Trim()
                          ?? throw new HubProtocolException($"The Hub sent no X-Repo-Commit for {what}: is the endpoint a Hub?");
+            // It names the snapshot folder: anything but a commit id is refused before it reaches the disk.
+            if (!HubCacheLayout.IsCommitHash(commit))
+                throw new HubProtocolException($"The Hub sent X-Repo-Commit '{commit}' for {what}: not a 40-hex commit id");
             var etag = Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag ?? Header(response, "ETag")
                        ?? throw new HubProtocolException($"The Hub sent no ETag for {what}");
             long? size = long.TryParse(Header(response, "X-Linked-Size"), out var linked) ? linked
@@ -160,7 +163,7 @@ public sealed class HubClient : IDisposable
             var location = response.Headers.Location is { } loc
                 ? (loc.IsAbsoluteUri ? loc : new Uri(Http.BaseAddress!, loc))
                 : response.RequestMessage!.RequestUri!;
-            return new HubFileMetadata(commit.Trim(), NormalizeEtag(etag), s, location, isRedirect);
+            return new HubFileMetadata(commit, NormalizeEtag(etag), s, location, isRedirect);
         }
     }
 

@@ -47,7 +47,7 @@ public sealed partial class HubDownloader
         {
             metadata = await _client.GetFileMetadataAsync(repo, path, rev, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && localDir is null)
+        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && IsCommitHash(commit) && localDir is null)
         {
             Cache.EnsureCacheDirTag();
             if (!string.Equals(rev, commit, StringComparison.Ordinal)) Cache.WriteRef(repo, rev, commit);
@@ -108,8 +108,13 @@ public sealed partial class HubDownloader
             files = list;
         }
 
-        // Every name is checked before anything is written, so a hostile listing leaves the disk untouched.
-        foreach (var file in files) RepoFilePath.Validate(file.Path);
+        // Every name is checked before anything is written, so a hostile listing leaves the disk untouched. The etag
+        // names the blob file, so it is a name too (checked here even when Force skips the presence test below).
+        foreach (var file in files)
+        {
+            RepoFilePath.Validate(file.Path);
+            if (file.ExpectedEtag is { } etag) RepoFilePath.ValidateSegment(etag, "etag");
+        }
         var kept = FilePatterns.Filter(files, f => f.Path, AllowList(request), request.Exclude)
             .Select(f =>
             {
