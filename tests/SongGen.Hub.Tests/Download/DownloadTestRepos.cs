@@ -43,6 +43,21 @@ internal static class DownloadTestRepos
     /// <summary>CDN requests, optionally only those of one object.</summary>
     public static List<RecordedRequest> CdnRequests(TestHub hub) => hub.Emulator.Requests.Where(r => r.Host == EmulatorHost.Cdn).ToList();
 
+    /// <summary>Waits (real time, at most 5 s) until the emulator has logged no new request for 300 ms: requests cut by
+    /// a cancelled call are logged when the server notices, which can be after the call returned.</summary>
+    public static async Task WaitForQuietAsync(TestHub hub)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var count = -1;
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var now = hub.Emulator.Requests.Count;
+            if (now == count) return;
+            count = now;
+            await Task.Delay(300);
+        }
+    }
+
     /// <summary>Start offsets of "bytes=a-" / "bytes=a-b" ranges.</summary>
     public static long RangeStart(string range) => long.Parse(range["bytes=".Length..].Split('-')[0]);
 

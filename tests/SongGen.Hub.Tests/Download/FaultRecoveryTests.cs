@@ -116,13 +116,13 @@ public sealed class FaultRecoveryTests
         var events = new List<DownloadEvent>();
 
         var path = await Download(h, "big.bin", events);
+        await DownloadTestRepos.WaitForQuietAsync(hub); // the refused 200 is logged when the server sees the client leave
 
         Assert.Equal(DownloadTestRepos.Big, await File.ReadAllBytesAsync(path));
         var cdn = DownloadTestRepos.CdnRequests(hub);
         Assert.Single(cdn, r => r.Range is not null && r.StatusCode == 200);
         var whole = Assert.Single(cdn, r => r.Range is null);
         Assert.Equal(200, whole.StatusCode);
-        Assert.Same(whole, cdn[^1]);
         Assert.Contains(events, e => e.Kind == DownloadEventKind.Retrying && e.Message!.Contains("Range"));
         Assert.Empty(DownloadTestRepos.Leftovers(h.CacheDir));
     }
@@ -226,6 +226,7 @@ public sealed class FaultRecoveryTests
         var events = new List<DownloadEvent>();
 
         var path = await Download(h, "mid.bin", events);
+        await DownloadTestRepos.WaitForQuietAsync(hub); // the dropped request is logged when the server sees the client leave
 
         Assert.Equal(DownloadTestRepos.Mid, await File.ReadAllBytesAsync(path));
         Assert.Equal(1, throttle.FiredCount);
