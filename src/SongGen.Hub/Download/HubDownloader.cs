@@ -123,7 +123,12 @@ public sealed partial class HubDownloader
             })
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
-        return new SnapshotPlan(repo, rev, commit, kept) { };
+        return new SnapshotPlan(repo, rev, commit, kept)
+        {
+            Listing = files.All(f => f.Oid is not null)
+                ? files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.Oid!, f.Lfs?.Oid, f.Lfs?.Size)).ToList()
+                : null,
+        };
     }
 
     /// <summary>Downloads every kept file of a revision (Python's <c>snapshot_download</c>) and returns the snapshot folder (or the local dir).</summary>
@@ -192,8 +197,10 @@ public sealed partial class HubDownloader
             throw new HubException($"{failures.Count} of {plan.Files.Count} files of {HubClient.Describe(repo, plan.Revision)} failed; first: {failures[0].Message}",
                 inner: new AggregateException(failures));
 
-        if (request.LocalDir is null)
-            Cache.WriteTreeCache(repo, plan.Commit, plan.Files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.GitOid, f.IsLfs ? f.Etag : null, f.IsLfs ? f.Size : null)));
+        // The listing of the whole commit, not just the files kept: it is what the commit holds (Python reads it to tell a
+        // complete snapshot, and the next plan at this commit reads it instead of asking the Hub).
+        if (request.LocalDir is null && plan.Listing is { } listing)
+            Cache.WriteTreeCache(repo, plan.Commit, listing);
         tracker.Completed();
         return new SnapshotResult(plan, folder);
     }
