@@ -124,6 +124,22 @@ public sealed class SnapshotCacheTests
     }
 
     [Fact]
+    public async Task Filtered_snapshot_caches_the_whole_listing_so_a_later_full_snapshot_at_the_commit_gets_every_file()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var h = ClientHarness.Create(hub);
+        var commit = hub.Store.ResolveRevision("model", DemoRepos.ModelId, "main")!;
+        var all = hub.Store.ListFiles("model", DemoRepos.ModelId).Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
+
+        await h.Run(ct => h.Downloader.SnapshotDownloadAsync(new SnapshotRequest(ClientHarness.Demo) { Include = ["config.json"] }, cancellationToken: ct));
+        Assert.Equal(all, h.Cache.ReadTreeCache(ClientHarness.Demo, commit)!.Keys.Order(StringComparer.Ordinal));
+
+        var full = await h.Run(ct => h.Downloader.SnapshotDownloadAsync(new SnapshotRequest(ClientHarness.Demo) { Revision = commit }, cancellationToken: ct));
+        Assert.Equal(all, ClientTestData.FilesUnder(full.Folder));
+        Assert.Equal(DemoRepos.BuildSafetensors(), await File.ReadAllBytesAsync(Path.Combine(full.Folder, DemoRepos.SafetensorsPath)));
+    }
+
+    [Fact]
     public async Task Second_snapshot_makes_no_file_requests_and_reports_every_file_skipped()
     {
         await using var hub = await TestHub.StartAsync();
