@@ -146,6 +146,39 @@ public sealed class RetryClientTests
     }
 
     [Fact]
+    public async Task Slow_answer_times_out_per_attempt_and_is_retried()
+    {
+        await using var hub = await TestHub.StartAsync();
+        // The server holds the first answer for 30 s of real time; the fake clock passes the 10 s attempt timeout long before.
+        var slow = hub.Faults.Add(Fault.Delay(TimeSpan.FromSeconds(30)), FaultTarget.Api, pathContains: "/revision/");
+        using var h = ClientHarness.Create(hub, configure: o => o.RequestTimeout = TimeSpan.FromSeconds(10));
+
+        var info = await h.Run(ct => h.Client.GetRepoInfoAsync(ClientHarness.Demo, cancellationToken: ct));
+
+        Assert.Equal(DemoRepos.ModelId, info.Id);
+        Assert.Equal(1, slow.FiredCount);
+        Assert.Equal("TimeoutRejectedException", Assert.Single(h.Retries).Reason);
+    }
+
+    [Fact]
+    public async Task Answers_that_never_come_fail_with_a_timeout_error_after_the_retries()
+    {
+        await using var hub = await TestHub.StartAsync();
+        hub.Faults.Add(Fault.Delay(TimeSpan.FromSeconds(30)), FaultTarget.Api, times: 3);
+        using var h = ClientHarness.Create(hub, configure: o =>
+        {
+            o.RequestTimeout = TimeSpan.FromSeconds(10);
+            o.Retry.MaxRetries = 2;
+        });
+
+        var error = await h.RunFails<HubException>(ct => h.Client.GetRepoInfoAsync(ClientHarness.Demo, cancellationToken: ct));
+
+        Assert.Contains("within the request timeout", error.Message);
+        Assert.Contains("/api/models/songgen/songgen-demo/revision/main", error.Message);
+        Assert.Equal(2, h.Retries.Count);
+    }
+
+    [Fact]
     public async Task Unreachable_hub_is_retried_then_reported_as_a_network_error()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);

@@ -184,6 +184,28 @@ public sealed class SnapshotCacheTests
     }
 
     [Fact]
+    public async Task Two_concurrent_snapshots_into_one_cache_fetch_each_blob_once()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var first = ClientHarness.Create(hub);
+        using var second = ClientHarness.Create(hub, cacheDir: first.CacheDir);
+        var request = new SnapshotRequest(ClientHarness.Demo);
+
+        var results = await Task.WhenAll(
+            first.Run(ct => first.Downloader.SnapshotDownloadAsync(request, cancellationToken: ct)),
+            second.Run(ct => second.Downloader.SnapshotDownloadAsync(request, cancellationToken: ct)));
+
+        Assert.Equal(results[0].Folder, results[1].Folder);
+        var files = hub.Store.ListFiles("model", DemoRepos.ModelId);
+        foreach (var file in files)
+            Assert.Equal(file.Sha256, ClientTestData.Sha256(await File.ReadAllBytesAsync(Path.Combine(results[0].Folder, file.Path))));
+        var weightsParts = (DemoRepos.BuildSafetensors().Length + ClientHarness.PartSize - 1) / ClientHarness.PartSize;
+        Assert.Equal(weightsParts, DownloadTestRepos.CdnRequests(hub).Count);
+        Assert.Equal(files.Count(f => !f.IsLfs), hub.Emulator.Requests.Count(r => r.Method == "GET" && r.PathAndQuery.Contains("/resolve/") && r.StatusCode == 200));
+        Assert.Empty(DownloadTestRepos.Leftovers(first.CacheDir));
+    }
+
+    [Fact]
     public async Task Cdn_requests_never_carry_the_token_and_hub_requests_always_do()
     {
         await using var hub = await TestHub.StartAsync();
