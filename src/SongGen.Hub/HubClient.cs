@@ -42,7 +42,11 @@ public sealed class HubClient : IDisposable
         Options = options;
         Http = HubHttpPipeline.Create(options, primaryHandler);
         _ownsHttp = true;
-        Api = RestService.ForGenerated<IHubApi>(Http, RefitSettings.ForJsonContext(HubJsonContext.Default));
+        var settings = RefitSettings.ForJsonContext(HubJsonContext.Default);
+        // Surface transport failures as they are (HttpRequestException, OfflineModeException, HubException on timeouts),
+        // not wrapped in Refit's ApiRequestException: callers and the cache fallback match on those types.
+        settings.TransportExceptionFactory = (_, exception, _) => exception;
+        Api = RestService.ForGenerated<IHubApi>(Http, settings);
     }
 
     public HubClientOptions Options { get; }
@@ -108,7 +112,7 @@ public sealed class HubClient : IDisposable
         var result = new List<TreeEntry>();
         foreach (var batch in paths.Select(RepoFilePath.Validate).Chunk(PathsInfoBatch))
         {
-            using var response = await Api.PathsInfoAsync(repo.Type.Plural(), repo.Id, rev, new PathsInfoRequest { Paths = batch, Expand = expand }, cancellationToken)
+            using var response = await Api.PathsInfoAsync(repo.Type.Plural(), repo.Id, rev, new PathsInfoRequest { Paths = batch, Expand = expand }, allowRetry: true, cancellationToken)
                 .ConfigureAwait(false);
             await HubErrorMapper.EnsureSuccessAsync(response, Describe(repo, rev) + " paths-info", cancellationToken).ConfigureAwait(false);
             result.AddRange(await ReadJsonAsync(response, HubJsonContext.Default.ListTreeEntry, "paths-info", cancellationToken).ConfigureAwait(false));
@@ -146,8 +150,11 @@ public sealed class HubClient : IDisposable
         {
             await HubErrorMapper.EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
             var isRedirect = IsRedirect(response.StatusCode);
-            var commit = Header(response, "X-Repo-Commit")
+            var commit = Header(response, "X-Repo-Commit")?.Trim()
                          ?? throw new HubProtocolException($"The Hub sent no X-Repo-Commit for {what}: is the endpoint a Hub?");
+            // It names the snapshot folder: anything but a commit id is refused before it reaches the disk.
+            if (!HubCacheLayout.IsCommitHash(commit))
+                throw new HubProtocolException($"The Hub sent X-Repo-Commit '{commit}' for {what}: not a 40-hex commit id");
             var etag = Header(response, "X-Linked-Etag") ?? response.Headers.ETag?.Tag ?? Header(response, "ETag")
                        ?? throw new HubProtocolException($"The Hub sent no ETag for {what}");
             long? size = long.TryParse(Header(response, "X-Linked-Size"), out var linked) ? linked
@@ -156,7 +163,7 @@ public sealed class HubClient : IDisposable
             var location = response.Headers.Location is { } loc
                 ? (loc.IsAbsoluteUri ? loc : new Uri(Http.BaseAddress!, loc))
                 : response.RequestMessage!.RequestUri!;
-            return new HubFileMetadata(commit.Trim(), NormalizeEtag(etag), s, location, isRedirect);
+            return new HubFileMetadata(commit, NormalizeEtag(etag), s, location, isRedirect);
         }
     }
 

@@ -53,7 +53,7 @@ public sealed class HubRetryOptions
     /// <summary>Longest delay accepted from the server (<c>Retry-After</c>, <c>RateLimit</c>); longer waits fail with the reset time. Default 10 min.</summary>
     public TimeSpan MaxServerDelay { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Spread delays randomly so that many clients do not retry in step. Default true.</summary>
+    /// <summary>Spread delays randomly (×0.75…×1.5 of the doubled delay, kept within BaseDelay..MaxDelay) so that many clients do not retry in step. Default true.</summary>
     public bool UseJitter { get; set; } = true;
 
     /// <summary>Statuses retried: 408, 429, 500, 502, 503, 504 (Python's set).</summary>

@@ -10,6 +10,7 @@ public enum FaultKind
     CorruptByte,
     IgnoreRange,
     Throttle,
+    Respond,
 }
 
 /// <summary>
@@ -31,6 +32,10 @@ public sealed class Fault
     /// <summary>Byte count for reset/truncate/short body, offset for a corrupt byte, rate for throttling.</summary>
     public long Amount { get; private init; }
     public TimeSpan Duration { get; private init; }
+    /// <summary>For <see cref="Respond"/>: the Content-Type, body and extra headers of the crafted answer.</summary>
+    public string? ContentType { get; private init; }
+    public byte[]? Body { get; private init; }
+    public IReadOnlyDictionary<string, string>? Headers { get; private init; }
 
     /// <summary>Answers with this status and a JSON error body, e.g. 429, 500, 502, 503, 504, 408.</summary>
     public static Fault Status(int statusCode, int? retryAfterSeconds = null, int? rateLimitResetSeconds = null,
@@ -72,12 +77,33 @@ public sealed class Fault
         return new Fault(FaultKind.Throttle) { Amount = bytesPerSecond };
     }
 
+    /// <summary>
+    /// Replaces the whole answer with this one (test hook for answers the store cannot produce: hostile tree entries,
+    /// malformed JSON, missing headers). Content-Length is the body's length, also on HEAD (whose body is not sent).
+    /// </summary>
+    public static Fault Respond(int statusCode, string contentType, string body, IReadOnlyDictionary<string, string>? headers = null) =>
+        Respond(statusCode, contentType, System.Text.Encoding.UTF8.GetBytes(body), headers);
+
+    public static Fault Respond(int statusCode, string contentType, byte[] body, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 200);
+        ArgumentNullException.ThrowIfNull(body);
+        return new Fault(FaultKind.Respond)
+        {
+            StatusCode = statusCode,
+            ContentType = contentType,
+            Body = body.ToArray(),
+            Headers = headers is null ? null : new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase),
+        };
+    }
+
     internal bool ActsOnBody => Kind is FaultKind.ResetAfterBytes or FaultKind.TruncateAfterBytes or FaultKind.ShortBody
         or FaultKind.CorruptByte or FaultKind.Throttle;
 
     public override string ToString() => Kind switch
     {
         FaultKind.Status => $"Status({StatusCode})",
+        FaultKind.Respond => $"Respond({StatusCode}, {ContentType}, {Body?.Length} bytes)",
         FaultKind.Delay => $"Delay({Duration})",
         FaultKind.IgnoreRange => "IgnoreRange",
         _ => $"{Kind}({Amount})",

@@ -22,6 +22,8 @@ internal sealed class RequestFaults
         return total;
     }
 
+    public Fault? ClaimResponse() => Candidates(FaultKind.Respond).FirstOrDefault(rule => rule.TryFire())?.Fault;
+
     public Fault? ClaimStatus() => Candidates(FaultKind.Status).FirstOrDefault(rule => rule.TryFire())?.Fault;
 
     public bool ClaimIgnoreRange() => Candidates(FaultKind.IgnoreRange).Any(rule => rule.TryFire());

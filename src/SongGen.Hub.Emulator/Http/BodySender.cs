@@ -55,6 +55,24 @@ internal static class BodySender
         await WriteAsync(call.Http, open, range.Start, declared, faults);
     }
 
+    /// <summary>Sends a <see cref="FaultKind.Respond"/> answer as given: status, headers, Content-Type and body (none on HEAD).</summary>
+    public static async Task SendReplacementAsync(HttpContext context, Fault fault)
+    {
+        var response = context.Response;
+        response.StatusCode = fault.StatusCode;
+        foreach (var (name, value) in fault.Headers ?? new Dictionary<string, string>())
+        {
+            response.Headers[name] = value;
+        }
+        var body = fault.Body ?? [];
+        response.ContentType = fault.ContentType;
+        response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method) && body.Length > 0)
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
     private static async Task WriteAsync(HttpContext context, Func<Stream> open, long start, long count, BodyFaults faults)
     {
         var ct = context.RequestAborted;

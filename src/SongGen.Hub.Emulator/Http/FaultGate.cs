@@ -21,6 +21,11 @@ internal static class FaultGate
                 return true; // the client gave up waiting
             }
         }
+        if (faults.ClaimResponse() is { } replacement)
+        {
+            await BodySender.SendReplacementAsync(context, replacement);
+            return true;
+        }
         if (faults.ClaimStatus() is not { } fault)
         {
             return false;

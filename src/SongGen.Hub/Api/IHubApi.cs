@@ -36,8 +36,10 @@ public interface IHubApi
     [Get("/api/{plural}/{**repoId}/tree/{revision}/{path}")]
     Task<HttpResponseMessage> TreeAtPathAsync(string plural, string repoId, string revision, string path, [Query] string recursive, [Query] string expand, CancellationToken cancellationToken);
 
+    /// <summary>A read despite the POST: <paramref name="allowRetry"/> lets the pipeline retry it (pass true).</summary>
     [Post("/api/{plural}/{**repoId}/paths-info/{revision}")]
-    Task<HttpResponseMessage> PathsInfoAsync(string plural, string repoId, string revision, [Body] PathsInfoRequest body, CancellationToken cancellationToken);
+    Task<HttpResponseMessage> PathsInfoAsync(string plural, string repoId, string revision, [Body] PathsInfoRequest body,
+        [Property(HubHttpPipeline.AllowRetryKey)] bool allowRetry, CancellationToken cancellationToken);
 
     [Get("/api/{plural}/{**repoId}/refs")]
     Task<HttpResponseMessage> RefsAsync(string plural, string repoId, [Query, AliasAs("include_prs")] string? includePrs, CancellationToken cancellationToken);

@@ -44,6 +44,21 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
 
     private async Task SequentialAsync(BlobTarget target, CancellationToken cancellationToken)
     {
+        try
+        {
+            await SequentialCoreAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Keep a partial only when it holds bytes worth resuming from, and never after the bytes proved wrong.
+            var temp = target.TempBase + ".incomplete";
+            if (ex is DownloadIntegrityException || (File.Exists(temp) && new FileInfo(temp).Length == 0)) HubCacheLayout.TryDelete(temp);
+            throw;
+        }
+    }
+
+    private async Task SequentialCoreAsync(BlobTarget target, CancellationToken cancellationToken)
+    {
         var temp = target.TempBase + ".incomplete";
         await using (var file = new FileStream(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous))
         {
@@ -113,6 +128,24 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
 
     /// <summary>Returns false when the server turns out not to honour Range, so the caller falls back to one stream.</summary>
     private async Task<bool> TryParallelAsync(BlobTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryParallelCoreAsync(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Keep the partial only with finished parts to resume from; drop both after the bytes proved wrong; never
+            // leave a parts record without its data.
+            var temp = target.TempBase + ".parallel.incomplete";
+            var statePath = temp + ".parts";
+            if (ex is DownloadIntegrityException || !File.Exists(statePath)) HubCacheLayout.TryDelete(temp);
+            if (!File.Exists(temp)) HubCacheLayout.TryDelete(statePath);
+            throw;
+        }
+    }
+
+    private async Task<bool> TryParallelCoreAsync(BlobTarget target, CancellationToken cancellationToken)
     {
         var temp = target.TempBase + ".parallel.incomplete";
         var statePath = temp + ".parts";

@@ -24,6 +24,9 @@ public sealed record PlannedFile(string Path, long Size, string Etag, bool IsLfs
 /// <summary>What a snapshot download would do (the <c>--dry-run</c> answer) and, after the run, what it did.</summary>
 public sealed record SnapshotPlan(RepoId Repo, string Revision, string Commit, IReadOnlyList<PlannedFile> Files)
 {
+    /// <summary>Every file of the commit, before the patterns (for <c>trees/&lt;commit&gt;.json</c>); null when planned offline.</summary>
+    public IReadOnlyList<TreeCacheEntry>? Listing { get; init; }
+
     public long TotalBytes => Files.Sum(f => f.Size);
     public long BytesToDownload => Files.Where(f => !f.AlreadyPresent).Sum(f => f.Size);
 }

@@ -47,7 +47,7 @@ public sealed partial class HubDownloader
         {
             metadata = await _client.GetFileMetadataAsync(repo, path, rev, cancellationToken).ConfigureAwait(false);
         }
-        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && localDir is null)
+        catch (EntryNotFoundException ex) when (ex.CommitHash is { } commit && IsCommitHash(commit) && localDir is null)
         {
             Cache.EnsureCacheDirTag();
             if (!string.Equals(rev, commit, StringComparison.Ordinal)) Cache.WriteRef(repo, rev, commit);
@@ -108,8 +108,13 @@ public sealed partial class HubDownloader
             files = list;
         }
 
-        // Every name is checked before anything is written, so a hostile listing leaves the disk untouched.
-        foreach (var file in files) RepoFilePath.Validate(file.Path);
+        // Every name is checked before anything is written, so a hostile listing leaves the disk untouched. The etag
+        // names the blob file, so it is a name too (checked here even when Force skips the presence test below).
+        foreach (var file in files)
+        {
+            RepoFilePath.Validate(file.Path);
+            if (file.ExpectedEtag is { } etag) RepoFilePath.ValidateSegment(etag, "etag");
+        }
         var kept = FilePatterns.Filter(files, f => f.Path, AllowList(request), request.Exclude)
             .Select(f =>
             {
@@ -118,7 +123,12 @@ public sealed partial class HubDownloader
             })
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
-        return new SnapshotPlan(repo, rev, commit, kept) { };
+        return new SnapshotPlan(repo, rev, commit, kept)
+        {
+            Listing = files.All(f => f.Oid is not null)
+                ? files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.Oid!, f.Lfs?.Oid, f.Lfs?.Size)).ToList()
+                : null,
+        };
     }
 
     /// <summary>Downloads every kept file of a revision (Python's <c>snapshot_download</c>) and returns the snapshot folder (or the local dir).</summary>
@@ -145,38 +155,52 @@ public sealed partial class HubDownloader
         }
 
         var failures = new List<Exception>();
-        await Parallel.ForEachAsync(plan.Files,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _client.Options.Download.MaxConcurrentFiles), CancellationToken = cancellationToken },
-            async (file, token) =>
-            {
-                if (file.AlreadyPresent)
+        Exception? repoWide = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(plan.Files,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _client.Options.Download.MaxConcurrentFiles), CancellationToken = stop.Token },
+                async (file, token) =>
                 {
-                    tracker.FileSkipped(file.Path, file.Size, "already present");
-                    if (request.LocalDir is null) EnsureLinked(repo, plan.Commit, file);
-                    return;
-                }
-                var url = _client.ResolveUrl(repo, file.Path, plan.Commit);
-                try
-                {
-                    if (request.LocalDir is { } dir)
-                        await FetchIntoLocalDirAsync(repo, dir, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
-                    else
-                        await FetchIntoCacheAsync(repo, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
-                {
-                    tracker.FileFailed(file.Path, ex.Message);
-                    lock (failures) failures.Add(ex);
-                }
-            }).ConfigureAwait(false);
+                    if (file.AlreadyPresent)
+                    {
+                        tracker.FileSkipped(file.Path, file.Size, "already present");
+                        if (request.LocalDir is null) EnsureLinked(repo, plan.Commit, file);
+                        return;
+                    }
+                    var url = _client.ResolveUrl(repo, file.Path, plan.Commit);
+                    try
+                    {
+                        if (request.LocalDir is { } dir)
+                            await FetchIntoLocalDirAsync(repo, dir, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
+                        else
+                            await FetchIntoCacheAsync(repo, plan.Commit, file, url, request.Force, tracker, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                    {
+                        tracker.FileFailed(file.Path, ex.Message);
+                        lock (failures) failures.Add(ex);
+                        // Refused access (gated, private, bad token) fails every other file the same way: stop and say so.
+                        if (ex is RepositoryNotFoundException or HubUnauthorizedException && Interlocked.CompareExchange(ref repoWide, ex, null) is null)
+                            await stop.CancelAsync().ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (repoWide is not null && !cancellationToken.IsCancellationRequested)
+        {
+        }
 
+        if (repoWide is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(repoWide);
         if (failures.Count == 1) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
         if (failures.Count > 1)
             throw new HubException($"{failures.Count} of {plan.Files.Count} files of {HubClient.Describe(repo, plan.Revision)} failed; first: {failures[0].Message}",
                 inner: new AggregateException(failures));
 
-        if (request.LocalDir is null)
-            Cache.WriteTreeCache(repo, plan.Commit, plan.Files.Select(f => new TreeCacheEntry(f.Path, f.Size, f.GitOid, f.IsLfs ? f.Etag : null, f.IsLfs ? f.Size : null)));
+        // The listing of the whole commit, not just the files kept: it is what the commit holds (Python reads it to tell a
+        // complete snapshot, and the next plan at this commit reads it instead of asking the Hub).
+        if (request.LocalDir is null && plan.Listing is { } listing)
+            Cache.WriteTreeCache(repo, plan.Commit, listing);
         tracker.Completed();
         return new SnapshotResult(plan, folder);
     }

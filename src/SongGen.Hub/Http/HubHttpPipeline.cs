@@ -16,7 +16,9 @@ namespace SongGen.Hub;
 internal static class HubHttpPipeline
 {
     /// <summary>Set on a request to allow retries for a non-GET/HEAD call that is safe to repeat (paths-info).</summary>
-    public static readonly HttpRequestOptionsKey<bool> AllowRetry = new("SongGen.Hub.AllowRetry");
+    public const string AllowRetryKey = "SongGen.Hub.AllowRetry";
+
+    public static readonly HttpRequestOptionsKey<bool> AllowRetry = new(AllowRetryKey);
 
     public static HttpClient Create(HubClientOptions options, HttpMessageHandler? primaryHandler)
     {
@@ -59,9 +61,10 @@ internal static class HubHttpPipeline
                 BackoffType = DelayBackoffType.Exponential,
                 Delay = retry.BaseDelay,
                 MaxDelay = retry.MaxDelay,
-                UseJitter = retry.UseJitter,
+                // Polly's jitter can pick a first delay near zero; ours stays within BaseDelay..MaxDelay (see Backoff).
+                UseJitter = false,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, retry, args.Context.CancellationToken)),
-                DelayGenerator = args => ValueTask.FromResult(ServerDelay(args.Outcome.Result)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(ServerDelay(args.Outcome.Result) ?? Backoff(retry, args.AttemptNumber)),
                 OnRetry = args =>
                 {
                     var request = args.Outcome.Result?.RequestMessage;
@@ -89,7 +92,19 @@ internal static class HubHttpPipeline
         return ServerDelay(response) is not { } wait || wait <= retry.MaxServerDelay;
     }
 
-    /// <summary>The server's own hint, plus one second as Python does; null lets Polly's backoff decide.</summary>
+    /// <summary>
+    /// BaseDelay doubled per retry up to MaxDelay (Python's 1, 2, 4, 8, 8 s); with jitter each delay is spread over
+    /// ×0.75…×1.5 of that and kept within BaseDelay..MaxDelay, so clients that failed together do not retry in step.
+    /// </summary>
+    internal static TimeSpan Backoff(HubRetryOptions retry, int attempt)
+    {
+        var max = Math.Max(retry.BaseDelay.Ticks, retry.MaxDelay.Ticks);
+        var nominal = Math.Min(retry.BaseDelay.Ticks * Math.Pow(2, Math.Clamp(attempt, 0, 40)), max);
+        var ticks = retry.UseJitter ? nominal * (0.75 + 0.75 * Random.Shared.NextDouble()) : nominal;
+        return TimeSpan.FromTicks((long)Math.Clamp(ticks, retry.BaseDelay.Ticks, max));
+    }
+
+    /// <summary>The server's own hint, plus one second as Python does; null lets the backoff decide.</summary>
     private static TimeSpan? ServerDelay(HttpResponseMessage? response)
     {
         if (response is null) return null;
@@ -104,11 +119,11 @@ internal static class HubHttpPipeline
             var retryable = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head
                             || (request.Options.TryGetValue(AllowRetry, out var allowed) && allowed);
             if (!retryable || retry.MaxRetries <= 0)
-                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await pipeline.ExecuteAsync(
-                    static async (state, token) => await state.Handler.BaseSend(state.Request, token).ConfigureAwait(false),
+                    static async (state, token) => await state.Handler.SendOnceAsync(state.Request, token).ConfigureAwait(false),
                     (Handler: this, Request: request), cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutRejectedException ex)
@@ -117,7 +132,30 @@ internal static class HubHttpPipeline
             }
         }
 
-        private Task<HttpResponseMessage> BaseSend(HttpRequestMessage request, CancellationToken token) => base.SendAsync(request, token);
+        /// <summary>
+        /// One attempt. API answers (JSON pages) and error answers are read whole here, so that a connection cut in the
+        /// middle of their body fails this attempt and is retried; file bodies stay streamed (the downloader resumes them).
+        /// </summary>
+        private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken token)
+        {
+            var response = await base.SendAsync(request, token).ConfigureAwait(false);
+            var path = request.RequestUri?.AbsolutePath ?? "";
+            // The real Hub redirects regular files to /api/resolve-cache/…: that is a file body, not an API answer.
+            var isApi = path.StartsWith("/api/", StringComparison.Ordinal) && !path.StartsWith("/api/resolve-cache/", StringComparison.Ordinal);
+            if (request.Method != HttpMethod.Head && (isApi || (int)response.StatusCode >= 400))
+            {
+                try
+                {
+                    await response.Content.LoadIntoBufferAsync(token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
+            }
+            return response;
+        }
     }
 
     /// <summary>Adds the bearer token to requests for the Hub's own host and strips it from any other host.</summary>

@@ -160,6 +160,27 @@ public sealed class FaultTests
         await Assert.ThrowsAsync<TaskCanceledException>(() => client.GetAsync("/api/models"));
     }
 
+    [Fact]
+    public async Task Respond_replaces_the_answer_once_with_the_given_status_headers_and_body()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var rule = hub.Faults.Add(Fault.Respond(200, "application/json", "[{\"type\":\"file\",\"path\":\"../x\",\"size\":1,\"oid\":\"a\"}]",
+            new Dictionary<string, string> { ["X-Custom"] = "yes" }), FaultTarget.Api, pathContains: "/tree/");
+        using var client = hub.CreateHttpClient();
+
+        using var crafted = await client.GetAsync("/api/models/songgen/songgen-demo/tree/main");
+        Assert.Equal(HttpStatusCode.OK, crafted.StatusCode);
+        Assert.Equal("yes", crafted.Header("X-Custom"));
+        Assert.Equal("application/json", crafted.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("../x", (await crafted.JsonAsync())[0].GetProperty("path").GetString());
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, ConfigUrl));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode); // other target: untouched
+        Assert.Equal(1, rule.FiredCount);
+        using var real = await client.GetAsync("/api/models/songgen/songgen-demo/tree/main");
+        Assert.DoesNotContain("../x", await real.Content.ReadAsStringAsync());
+    }
+
     private static async Task<(long Bytes, bool Failed)> CountBytesUntilFailureAsync(HttpResponseMessage response)
     {
         long total = 0;
