@@ -27,6 +27,9 @@ public sealed record SnapshotPlan(RepoId Repo, string Revision, string Commit, I
     /// <summary>Every file of the commit, before the patterns (for <c>trees/&lt;commit&gt;.json</c>); null when planned offline.</summary>
     public IReadOnlyList<TreeCacheEntry>? Listing { get; init; }
 
+    /// <summary>Planned from the cache alone (offline, or the Hub could not be reached): nothing will be fetched.</summary>
+    public bool FromCacheOnly { get; init; }
+
     public long TotalBytes => Files.Sum(f => f.Size);
     public long BytesToDownload => Files.Where(f => !f.AlreadyPresent).Sum(f => f.Size);
 }

@@ -80,10 +80,22 @@ public sealed partial class HubDownloader
     /// <summary>Resolves the revision, lists the files the patterns keep and says which are already present. No file moves.</summary>
     public async Task<SnapshotPlan> PlanSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken = default)
     {
-        var repo = request.Repo;
         var rev = request.Revision ?? "main";
-        if (_client.Options.Offline) return PlanFromCache(request, rev);
+        if (_client.Options.Offline) return PlanFromCache(request, rev, "offline mode is on (HF_HUB_OFFLINE)", null);
+        try
+        {
+            return await PlanOnlineAsync(request, rev, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex, cancellationToken) && request.LocalDir is null)
+        {
+            // As Python's snapshot_download: a Hub that cannot be reached leaves the cached snapshot usable.
+            return PlanFromCache(request, rev, $"the Hub could not be reached ({ex.Message})", ex);
+        }
+    }
 
+    private async Task<SnapshotPlan> PlanOnlineAsync(SnapshotRequest request, string rev, CancellationToken cancellationToken)
+    {
+        var repo = request.Repo;
         string commit;
         IReadOnlyList<TreeEntry> files;
         if (IsCommitHash(rev) && Cache.ReadTreeCache(repo, rev) is { } cachedTree)
@@ -140,9 +152,9 @@ public sealed partial class HubDownloader
         var folder = request.LocalDir is { } local ? Path.GetFullPath(local) : Cache.SnapshotFolder(repo, plan.Commit);
         var tracker = new DownloadProgressTracker(progress, _client.Options.TimeProvider);
         tracker.Planned(plan.Files.Count, plan.TotalBytes);
-        if (_client.Options.Offline)
+        if (plan.FromCacheOnly)
         {
-            foreach (var file in plan.Files) tracker.FileSkipped(file.Path, file.Size, "offline: from the cache");
+            foreach (var file in plan.Files) tracker.FileSkipped(file.Path, file.Size, "from the cache (offline or Hub unreachable)");
             tracker.Completed();
             return new SnapshotResult(plan, folder);
         }
@@ -302,16 +314,16 @@ public sealed partial class HubDownloader
         throw new CacheMissException($"'{path}' of {HubClient.Describe(repo, revision)} is not in the cache ({Cache.Root}) and {why}", cause);
     }
 
-    private SnapshotPlan PlanFromCache(SnapshotRequest request, string revision)
+    private SnapshotPlan PlanFromCache(SnapshotRequest request, string revision, string why, Exception? cause)
     {
         var repo = request.Repo;
         if (request.LocalDir is { } dir)
-            throw new CacheMissException($"Offline mode is on (HF_HUB_OFFLINE): a local-dir snapshot of {repo} in {dir} needs the Hub");
+            throw new CacheMissException($"A local-dir snapshot of {repo} in {dir} needs the Hub, and {why}", cause);
         var commit = Cache.ResolveCommitOffline(repo, revision)
-                     ?? throw new CacheMissException($"{HubClient.Describe(repo, revision)} is not in the cache ({Cache.Root}) and offline mode is on (HF_HUB_OFFLINE)");
+                     ?? throw new CacheMissException($"{HubClient.Describe(repo, revision)} is not in the cache ({Cache.Root}) and {why}", cause);
         var folder = Cache.SnapshotFolder(repo, commit);
         if (!Directory.Exists(folder))
-            throw new CacheMissException($"The cache knows {HubClient.Describe(repo, revision)} as commit {commit} but has no snapshot of it ({folder}); offline mode is on");
+            throw new CacheMissException($"The cache knows {HubClient.Describe(repo, revision)} as commit {commit} but has no snapshot of it ({folder}), and {why}", cause);
         var tree = Cache.ReadTreeCache(repo, commit);
         List<PlannedFile> files;
         if (tree is not null)
@@ -322,7 +334,7 @@ public sealed partial class HubDownloader
                 .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
             var missing = files.Where(f => !f.AlreadyPresent).Select(f => f.Path).ToList();
             if (missing.Count > 0)
-                throw new CacheMissException($"The cached snapshot of {HubClient.Describe(repo, revision)} is incomplete ({missing.Count} files missing, e.g. '{missing[0]}') and offline mode is on");
+                throw new CacheMissException($"The cached snapshot of {HubClient.Describe(repo, revision)} is incomplete ({missing.Count} files missing, e.g. '{missing[0]}') and {why}", cause);
         }
         else
         {
@@ -333,7 +345,7 @@ public sealed partial class HubDownloader
                 .Select(p => new PlannedFile(p, new FileInfo(Path.Combine(folder, p)).Length, "", false, true))
                 .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         }
-        return new SnapshotPlan(repo, revision, commit, files);
+        return new SnapshotPlan(repo, revision, commit, files) { FromCacheOnly = true };
     }
 
     /// <summary>An empty include list means "everything" here (for Python an empty allow list keeps nothing).</summary>

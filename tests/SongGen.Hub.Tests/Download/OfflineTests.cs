@@ -128,4 +128,25 @@ public sealed class OfflineTests
         hub.Faults.Clear();
         await failing.RunFails<RevisionNotFoundException>(ct => failing.Downloader.DownloadFileAsync(ClientHarness.Demo, "README.md", "no-such-rev", cancellationToken: ct));
     }
+
+    [Fact]
+    public async Task Snapshot_falls_back_to_the_cached_snapshot_when_the_hub_is_down()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var online = await OnlineSnapshotAsync(hub);
+        var request = new SnapshotRequest(ClientHarness.Demo) { Exclude = ["*.safetensors"] };
+        var before = await online.Run(ct => online.Downloader.SnapshotDownloadAsync(request, cancellationToken: ct));
+        using var client = ClientHarness.Create(hub, cacheDir: online.CacheDir, endpoint: Client.RetryClientTests.ClosedPortEndpoint(),
+            configure: o => o.Retry.MaxRetries = 1);
+
+        var result = await client.Run(ct => client.Downloader.SnapshotDownloadAsync(request, cancellationToken: ct));
+
+        Assert.True(result.Plan.FromCacheOnly);
+        Assert.Equal(before.Folder, result.Folder);
+        Assert.Equal(before.Plan.Files.Select(f => f.Path), result.Plan.Files.Select(f => f.Path));
+        // The weights were never fetched: asking for the whole snapshot is a clear miss, not a partial success.
+        var miss = await client.RunFails<CacheMissException>(ct => client.Downloader.SnapshotDownloadAsync(new SnapshotRequest(ClientHarness.Demo), cancellationToken: ct));
+        Assert.Contains("incomplete", miss.Message);
+        Assert.Contains("could not be reached", miss.Message);
+    }
 }
