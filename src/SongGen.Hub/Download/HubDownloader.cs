@@ -354,6 +354,7 @@ public sealed partial class HubDownloader
     /// <summary>Failures after which Python falls back to the cache: no connection, timeouts, 5xx, rate limits.</summary>
     private static bool IsUnreachable(Exception ex, CancellationToken cancellationToken) => !cancellationToken.IsCancellationRequested && ex switch
     {
+        UnsafeRepoPathException => false, // an IOException, but a refusal of hostile input, never an outage
         HttpRequestException or IOException or HubServerException or RateLimitedException => true,
         Refit.ApiRequestException { InnerException: { } inner } => IsUnreachable(inner, cancellationToken), // Refit wraps what HttpClient.SendAsync throws
         OperationCanceledException => true,
