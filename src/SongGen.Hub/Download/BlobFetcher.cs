@@ -24,6 +24,7 @@ internal sealed record BlobTarget(string DisplayPath, Uri Url, string Etag, long
 internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker progress)
 {
     private const int BufferSize = 1 << 20;
+    private const int MinChunk = 512 << 10;
     private const int MaxRedirects = 5;
     private const int MaxTotalResumes = 200;
 
@@ -217,7 +218,8 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                                 {
                                     try
                                     {
-                                        await RandomAccess.WriteAsync(handle, chunk.AsMemory(0, count), at, cancelAll.Token).ConfigureAwait(false);
+                                        // A plain positioned write: a page-cache copy costs less than an async hop.
+                                        RandomAccess.Write(handle, chunk.AsSpan(0, count), at);
                                     }
                                     finally
                                     {
@@ -241,8 +243,9 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                 }
             }
 
-            // Hash the contiguous finished prefix while later parts still stream (reads hit the page cache).
-            async Task HashInOrder()
+            // Hash the contiguous finished prefix while later parts still stream (reads hit the page cache). It runs on a
+            // thread of its own: CPU-bound hashing on a pool thread would starve the socket continuations.
+            void HashInOrder()
             {
                 if (hasher is null) return;
                 var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -260,13 +263,12 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                         }
                         while (hashed < contiguousEnd)
                         {
-                            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, (int)Math.Min(BufferSize, contiguousEnd - hashed)), hashed, cancelAll.Token)
-                                .ConfigureAwait(false);
+                            var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(BufferSize, contiguousEnd - hashed)), hashed);
                             if (n == 0) throw new IOException($"'{temp}' is shorter than expected");
                             hasher.Append(buffer.AsSpan(0, n));
                             hashed += n;
                         }
-                        if (hashed < target.Size) await partFinished.WaitAsync(cancelAll.Token).ConfigureAwait(false);
+                        if (hashed < target.Size) partFinished.Wait(cancelAll.Token);
                     }
                 }
                 finally
@@ -291,7 +293,7 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
 
             var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Download.ConnectionsPerFile, pending.Count)))
                 .Select(_ => Task.Run(WorkerOrCancelAll, CancellationToken.None)).ToList();
-            var hashing = Task.Run(HashInOrder, CancellationToken.None);
+            var hashing = Task.Factory.StartNew(HashInOrder, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             try
             {
                 await Task.WhenAll(workers).ConfigureAwait(false);
@@ -424,18 +426,37 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
         {
             stall.CancelAfter(Options.StallTimeout);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-            int n;
+            var n = 0;
+            var ended = false;
             try
             {
-                n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), linked.Token).ConfigureAwait(false);
+                // Fill most of the buffer before handing it on: sockets deliver 16-64 KiB per read, and each hand-over
+                // (a write, a hash call, a queue slot) costs the same whatever its size.
+                while (n < MinChunk)
+                {
+                    var read = await body.ReadAsync(buffer.AsMemory(n, BufferSize - n), linked.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        ended = true;
+                        break;
+                    }
+                    n += read;
+                    stall.CancelAfter(Options.StallTimeout);
+                }
                 if (n > 0 && position + n > target.Size)
                     throw new DownloadIntegrityException(
                         $"'{target.DisplayPath}': the server sent more than the {target.Size} bytes the Hub announced; nothing was kept");
             }
             catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await HandOverPartialAsync().ConfigureAwait(false);
                 throw new IOException($"no data for {Options.StallTimeout.TotalSeconds:0} s");
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                // A cut connection: keep what did arrive, so the resume starts after it.
+                await HandOverPartialAsync().ConfigureAwait(false);
+                throw;
             }
             catch
             {
@@ -449,6 +470,18 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
             }
             await consume(buffer, n, position).ConfigureAwait(false);
             position += n;
+            if (ended) return position;
+            continue;
+
+            async Task HandOverPartialAsync()
+            {
+                if (n > 0 && position + n <= target.Size)
+                {
+                    await consume(buffer, n, position).ConfigureAwait(false);
+                    position += n;
+                }
+                else ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed class SequentialSink : IAsyncDisposable
         _hasher = hasher;
         _onWritten = onWritten;
         _displayPath = displayPath;
-        _consumer = Task.Run(ConsumeAsync);
+        _consumer = Task.Factory.StartNew(Consume, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public async ValueTask PushAsync(byte[] buffer, int count, CancellationToken cancellationToken)
@@ -59,23 +59,30 @@ internal sealed class SequentialSink : IAsyncDisposable
         return _hasher?.FinishHex();
     }
 
-    private async Task ConsumeAsync()
+    /// <summary>
+    /// Runs on a thread of its own: hashing is CPU-bound, and on a pool thread it would starve the socket continuations
+    /// of this download and of everything else in the process.
+    /// </summary>
+    private void Consume()
     {
         try
         {
-            await foreach (var (buffer, count) in _chunks.Reader.ReadAllAsync().ConfigureAwait(false))
+            while (_chunks.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                try
+                while (_chunks.Reader.TryRead(out var chunk))
                 {
-                    await _file.WriteAsync(buffer.AsMemory(0, count)).ConfigureAwait(false);
-                    _hasher?.Append(buffer.AsSpan(0, count));
+                    try
+                    {
+                        _file.Write(chunk.Buffer, 0, chunk.Count);
+                        _hasher?.Append(chunk.Buffer.AsSpan(0, chunk.Count));
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    }
+                    _written += chunk.Count;
+                    _onWritten(_written);
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-                _written += count;
-                _onWritten(_written);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
