@@ -168,38 +168,28 @@ public sealed class EmulatorRepoStore
     }
 
     /// <summary>Creates a branch at a revision (default: the default branch). Returns the commit id it points to.</summary>
-    public Task<string> CreateBranchAsync(string type, string repoId, string branch, string? fromRevision = null)
-    {
-        var kind = RepoKinds.Parse(type);
-        ValidateRefName(branch);
-        lock (_gate)
-        {
-            var entry = Require(kind, repoId);
-            if (entry.Document.Branches.ContainsKey(branch))
-            {
-                throw new InvalidOperationException($"Reference refs/heads/{branch} already exists.");
-            }
-            var target = ResolveOrThrow(entry, fromRevision ?? entry.Document.DefaultBranch);
-            entry.Document.Branches[branch] = target.Id;
-            Save(entry);
-            return Task.FromResult(target.Id);
-        }
-    }
+    public Task<string> CreateBranchAsync(string type, string repoId, string branch, string? fromRevision = null) =>
+        CreateRefAsync(type, repoId, branch, fromRevision, "refs/heads/", document => document.Branches);
 
     /// <summary>Creates a tag at a revision (default: the default branch). Returns the commit id it points to.</summary>
-    public Task<string> CreateTagAsync(string type, string repoId, string tag, string? revision = null)
+    public Task<string> CreateTagAsync(string type, string repoId, string tag, string? revision = null) =>
+        CreateRefAsync(type, repoId, tag, revision, "refs/tags/", document => document.Tags);
+
+    private Task<string> CreateRefAsync(string type, string repoId, string name, string? revision, string refPrefix,
+        Func<RepoDocument, IDictionary<string, string>> refs)
     {
         var kind = RepoKinds.Parse(type);
-        ValidateRefName(tag);
+        ValidateRefName(name);
         lock (_gate)
         {
             var entry = Require(kind, repoId);
-            if (entry.Document.Tags.ContainsKey(tag))
+            var existing = refs(entry.Document);
+            if (existing.ContainsKey(name))
             {
-                throw new InvalidOperationException($"Reference refs/tags/{tag} already exists.");
+                throw new InvalidOperationException($"Reference {refPrefix}{name} already exists.");
             }
             var target = ResolveOrThrow(entry, revision ?? entry.Document.DefaultBranch);
-            entry.Document.Tags[tag] = target.Id;
+            existing[name] = target.Id;
             Save(entry);
             return Task.FromResult(target.Id);
         }
