@@ -4,12 +4,12 @@ using System.Security.Cryptography;
 using SongGen.Hub;
 using SongGen.Hub.Emulator;
 
-// songgen-bench download [--size-mib N] [--runs N] | sha256 [--size-mib N] [--runs N]
+// songgen-bench download [--size-mib N] [--runs N] [--cdn-mbps-per-connection N] | sha256 [--size-mib N] [--runs N]
 // Each benchmark runs ours and the baseline alternately from this one invocation and prints medians and ratios.
 // The download benchmark serves the file from a second process (this program in "serve" mode), so that the client's
 // CPU time is measured apart from the server's, for us and for curl alike.
 var command = args.FirstOrDefault() ?? "all";
-if (command == "serve") return await DownloadBench.ServeAsync(args[1], args[2]);
+if (command == "serve") return await DownloadBench.ServeAsync(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture));
 var sizeMib = IntArg("--size-mib", 1024);
 var runs = IntArg("--runs", 3);
 var work = Directory.CreateTempSubdirectory("songgen-bench-").FullName;
@@ -17,7 +17,14 @@ try
 {
     var payload = Path.Combine(work, "payload.bin");
     WritePayload(payload, sizeMib * 1024L * 1024L);
-    if (command is "download" or "all") await DownloadBench.RunAsync(work, payload, runs);
+    if (command is "download" or "all")
+    {
+        // Loopback as it is: CPU-bound on this machine's cores, server included.
+        await DownloadBench.RunAsync(work, payload, runs, bytesPerSecondPerConnection: 0);
+        // A CDN that caps each connection (real CDNs do, far below a NIC's speed): what parallel ranges are for.
+        var capMbps = IntArg("--cdn-mbps-per-connection", 100);
+        if (capMbps > 0) await DownloadBench.RunAsync(work, payload, runs, capMbps * 1_000_000L);
+    }
     if (command is "sha256" or "all") await Sha256Bench.RunAsync(payload, runs);
 }
 finally
@@ -90,19 +97,28 @@ internal static class Measure
 
 internal static class DownloadBench
 {
-    public static async Task RunAsync(string work, string payload, int runs)
+    public static async Task RunAsync(string work, string payload, int runs, long bytesPerSecondPerConnection)
     {
         var size = new FileInfo(payload).Length;
+        var root = Path.Combine(work, "hub");
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!)
         {
-            ArgumentList = { Path.ChangeExtension(typeof(DownloadBench).Assembly.Location, ".dll"), "serve", Path.Combine(work, "hub"), payload },
+            ArgumentList =
+            {
+                Path.ChangeExtension(typeof(DownloadBench).Assembly.Location, ".dll"), "serve", root, payload,
+                bytesPerSecondPerConnection.ToString(CultureInfo.InvariantCulture),
+            },
             RedirectStandardOutput = true, RedirectStandardInput = true,
         })!;
         try
         {
             var ready = await server.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the bench server did not start");
             var endpoint = new Uri(ready.Split(' ')[1]);
-            await CompareAsync(endpoint, work, size, runs);
+            var title = bytesPerSecondPerConnection > 0
+                ? $"capped at {bytesPerSecondPerConnection / 1_000_000} MB/s per connection"
+                : "uncapped";
+            await CompareAsync(endpoint, work, size, runs, title);
         }
         finally
         {
@@ -112,18 +128,20 @@ internal static class DownloadBench
     }
 
     /// <summary>Serves the payload as an LFS file of bench/big until standard input closes.</summary>
-    public static async Task<int> ServeAsync(string root, string payload)
+    public static async Task<int> ServeAsync(string root, string payload, long bytesPerSecondPerConnection)
     {
         Directory.CreateDirectory(root);
         await using var emulator = await HubEmulator.StartAsync(new HubEmulatorOptions { Root = root });
         await emulator.Store.CreateRepoAsync("model", "bench/big");
         await emulator.Store.CommitAsync("model", "bench/big", "main", [EmulatorFile.FromLocalFile("big.bin", payload)]);
+        if (bytesPerSecondPerConnection > 0)
+            emulator.Faults.Add(Fault.Throttle(bytesPerSecondPerConnection), FaultTarget.Cdn, times: int.MaxValue);
         Console.WriteLine($"READY {emulator.BaseUrl}");
         await Console.In.ReadToEndAsync();
         return 0;
     }
 
-    private static async Task CompareAsync(Uri endpoint, string work, long size, int runs)
+    private static async Task CompareAsync(Uri endpoint, string work, long size, int runs, string title)
     {
         var repo = RepoId.Parse("bench/big");
         Uri cdnUrl;
@@ -166,7 +184,7 @@ internal static class DownloadBench
             }
         }
 
-        Console.WriteLine($"## Download of a {size >> 20} MiB LFS file from the emulator's CDN (another process) on loopback (median of {runs})");
+        Console.WriteLine($"## Download of a {size >> 20} MiB LFS file from the emulator's CDN (another process) on loopback, {title} (median of {runs})");
         var baseline = Measure.Median(results["curl, 1 connection"]);
         foreach (var name in contenders.Select(c => c.Name))
         {

@@ -77,7 +77,7 @@ public sealed class HubDownloadOptions
     /// <summary>Files at least this big are split into ranged parts. Default 32 MiB.</summary>
     public long ParallelThreshold { get; set; } = 32L * 1024 * 1024;
 
-    /// <summary>Size of one ranged part; a resumed download redoes at most the parts it had not finished. Default 16 MiB.</summary>
+    /// <summary>Largest ranged part (files get about four parts per connection, at least 1 MiB); a resumed download redoes at most the parts it had not finished. Default 16 MiB.</summary>
     public long PartSize { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Times a dropped connection is resumed from where it stopped before giving up. Default 5 (reset whenever data arrives).</summary>

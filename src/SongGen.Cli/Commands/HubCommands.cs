@@ -178,7 +178,7 @@ internal static class HubCommands
         var maxWorkers = new Option<int?>("--max-workers") { Description = "Files fetched at once (default 8)" };
         var connections = new Option<int?>("--connections") { Description = "Ranged connections per large file (default 8; 1: one stream)" };
         var multipartThreshold = new Option<string?>("--multipart-threshold") { Description = "Files at least this big use ranged connections (default 32MiB)" };
-        var partSize = new Option<string?>("--part-size") { Description = "Size of one ranged part; a resumed download redoes only unfinished parts (default 16MiB)" };
+        var partSize = new Option<string?>("--part-size") { Description = "Largest ranged part (smaller for smaller files, about four per connection); a resumed download redoes only unfinished parts (default 16MiB)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be downloaded, download nothing" };
         var force = new Option<bool>("--force-download") { Description = "Fetch again even if present" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the resulting path" };

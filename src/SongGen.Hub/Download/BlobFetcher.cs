@@ -150,8 +150,10 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
     {
         var temp = target.TempBase + ".parallel.incomplete";
         var statePath = temp + ".parts";
-        var partSize = Download.PartSize;
+        var partSize = EffectivePartSize(target.Size);
         var partCount = (int)((target.Size + partSize - 1) / partSize);
+        // Bytes written contiguously from each part's start: the hasher follows the first unfinished part as it streams.
+        var partWritten = new long[partCount];
         var done = LoadDoneParts(statePath, temp, target.Size, partSize, partCount);
         var doneBytes = Enumerable.Range(0, partCount).Where(i => done[i]).Sum(i => PartLength(i, partSize, target.Size));
         progress.FileStarted(target.DisplayPath, target.Size, doneBytes);
@@ -166,6 +168,11 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
         using (var handle = File.OpenHandle(temp, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous))
         {
             if (RandomAccess.GetLength(handle) != target.Size) RandomAccess.SetLength(handle, target.Size);
+
+            int FirstUnfinished()
+            {
+                lock (stateGate) return Array.IndexOf(done, false);
+            }
 
             // The first request also resolves the redirect to the CDN once; every part then goes straight there.
             var location = target.Url;
@@ -227,6 +234,8 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                                     }
                                     // A cut part resumes from here, so its bytes are neither fetched nor counted twice.
                                     offset = at + count;
+                                    Volatile.Write(ref partWritten[part], offset - start);
+                                    if (part == FirstUnfinished()) partFinished.Release();
                                     progress.FileBytes(target.DisplayPath, Interlocked.Add(ref bytesOnDisk, count));
                                 }).ConfigureAwait(false);
                             if (offset == end + 1) return true;
@@ -259,7 +268,7 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
                         {
                             if (rangeIgnored) return;
                             var firstMissing = Array.IndexOf(done, false);
-                            contiguousEnd = firstMissing < 0 ? target.Size : firstMissing * partSize;
+                            contiguousEnd = firstMissing < 0 ? target.Size : firstMissing * partSize + Volatile.Read(ref partWritten[firstMissing]);
                         }
                         while (hashed < contiguousEnd)
                         {
@@ -336,6 +345,19 @@ internal sealed class BlobFetcher(HubClient client, DownloadProgressTracker prog
     }
 
     private static long PartLength(int part, long partSize, long size) => Math.Min(partSize, size - part * partSize);
+
+    /// <summary>
+    /// At most <see cref="HubDownloadOptions.PartSize"/>, but small enough that each connection takes about four parts.
+    /// SHA-256 needs the bytes in order, and the hasher can only run ahead once the first unfinished part is done: with
+    /// one wave of large parts it would hash the whole file after the last byte arrived.
+    /// </summary>
+    private long EffectivePartSize(long size)
+    {
+        const long MiB = 1 << 20;
+        var wanted = (size + Download.ConnectionsPerFile * 4L - 1) / (Download.ConnectionsPerFile * 4L);
+        var rounded = (wanted + MiB - 1) / MiB * MiB;
+        return Math.Clamp(rounded, Math.Min(MiB, Download.PartSize), Download.PartSize);
+    }
 
     private sealed record PartsState(long Size, long PartSize, bool[] Done);
 
