@@ -171,7 +171,8 @@ public sealed class HubClient : IDisposable
     public Uri ResolveUrl(RepoId repo, string path, string? revision = null)
     {
         var escapedPath = string.Join('/', RepoFilePath.Validate(path).Split('/').Select(Uri.EscapeDataString));
-        return new Uri(Options.Endpoint, $"/{RepoUrlPath(repo)}/resolve/{Uri.EscapeDataString(revision ?? DefaultRevision)}/{escapedPath}");
+        // Appended to the endpoint as text so that a mirror under a path prefix (https://host/hf) keeps it.
+        return new Uri($"{Options.Endpoint.AbsoluteUri.TrimEnd('/')}/{RepoUrlPath(repo)}/resolve/{Uri.EscapeDataString(revision ?? DefaultRevision)}/{escapedPath}");
     }
 
     internal static string RepoUrlPath(RepoId repo) => repo.Type.UrlPrefix() + repo.Id;

@@ -108,4 +108,13 @@ public sealed class ResponseParsingTests
     [InlineData("W/\"abc\"", "abc")]
     [InlineData("abc", "abc")]
     public void EtagsAreNormalised(string raw, string expected) => Assert.Equal(expected, HubClient.NormalizeEtag(raw));
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9", "http://127.0.0.1:9/datasets/a/b/resolve/refs%2Fpr%2F1/sub%20dir/x%23y.bin")]
+    [InlineData("http://127.0.0.1:9/hf/", "http://127.0.0.1:9/hf/datasets/a/b/resolve/refs%2Fpr%2F1/sub%20dir/x%23y.bin")]
+    public void ResolveUrlKeepsTheEndpointPathAndEscapesRevisionAsOneSegment(string endpoint, string expected)
+    {
+        using var client = new HubClient(new HubClientOptions { Endpoint = new Uri(endpoint), CacheDir = Path.GetTempPath() });
+        Assert.Equal(expected, client.ResolveUrl(RepoId.Parse("a/b", RepoType.Dataset), "sub dir/x#y.bin", "refs/pr/1").AbsoluteUri);
+    }
 }
