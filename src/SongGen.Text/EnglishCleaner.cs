@@ -63,8 +63,12 @@ public static partial class EnglishCleaner
         ArgumentNullException.ThrowIfNull(text);
         text = text.Replace("\"", "");
         text = PythonText.Lower(text);
-        text = ExpandNumbers(text);
-        foreach (var (pattern, replacement) in Abbreviations) text = pattern.Replace(text, replacement);
+        // Every number pattern needs a (Unicode) digit and every abbreviation a '.': skip the passes otherwise.
+        if (text.AsSpan().IndexOfAnyInRange('0', '9') >= 0 || text.Any(char.IsDigit)) text = ExpandNumbers(text);
+        if (text.Contains('.'))
+        {
+            foreach (var (pattern, replacement) in Abbreviations) text = pattern.Replace(text, replacement);
+        }
         foreach (var (symbol, replacement) in Symbols)
         {
             text = text.Replace(symbol, " " + replacement + " ").Replace("  ", " ");

@@ -28,6 +28,7 @@ internal static class PythonText
     /// </summary>
     public static string Lower(string text)
     {
+        if (System.Text.Ascii.IsValid(text)) return text.ToLowerInvariant();
         var builder = new StringBuilder(text.Length);
         var runes = text.EnumerateRunes().ToArray();
         for (var i = 0; i < runes.Length; i++)
