@@ -85,11 +85,20 @@ lines = [
     "MRS. robinson at St. James st. co.", "Rock & roll @ 100% #1", "It's 30° outside", "3.14 is pi, 2,5 is not", "1,234 people",
     "Pay $0.99 now", "We're 4ever young", "In 1984 and 2024", "  spaced   out\tline \n", "Capt. Jack Sparrow, Esq.",
     "5th avenue 5stars", "007 agent", "Ft. Worth Ltd. Col. Sgt. Hon. Rev. Lt. Gen. Maj. Jr. Drs.", "mr.x and ms. y",
-    "Numbers 1,2,3 and 1, 2, 3", "Big 123,456,789.01 value", "Tiny 0.0001 thing", "ÉCOLE Straße İstanbul ΣΑΣ", "#hashtag $ £ °",
+    "Numbers 1,2,3 and 1, 2, 3", "Mr.St. and mr. st.", "Big 123,456,789.01 value", "Tiny 0.0001 thing", "ÉCOLE Straße İstanbul ΣΑΣ", "#hashtag $ £ °",
     "Love you 2 the moon & back", "100$ 50£ 20€", "€5.5 and £0.01", "1.5.6 version", "Ends with a dot.", "",
     "   ", "Call 555-1234", "Room 12B and 3rd-floor", "I need $ 5", "$5$", "She said “hi” and ‘bye’", "1st2nd",
     "rock'n'roll 'til dawn", "It's 5:30 pm", "Top 40 hits of the 90s", "2½ cups", "x² and ³", "١٢٣ arabic digits",
 ]
+# Random lines from tricky pieces, glued with and without spaces.
+pieces = ["love", "Baby", "oh", "I'm", "don't", "1", "2", "10", "21", "99", "100", "101", "1000", "1,000", "12,345",
+          "1,234,567.89", "3.14", "0.5", "2,5", "1st", "2nd", "3rd", "4th", "11th", "22nd", "$", "$5", "$5.50", "$0.01",
+          "£", "£3", "£1.005", "€", "€20", "20€", "15$", "1.2.3", "&", "@", "%", "#", "°", "Mr.", "MRS.", "dr.", "St.",
+          "Co.", "Jr.", "ltd.", "Ft.", "\"", "“", "”", ".", ",", "!", "?", "-", "—", "…", "  ", "\t", "\n", "é", "Σ",
+          "İ", "ß", "中文", "🎸", "x²", "½", "007", "2024", "1984", "9,99", "5:30", "24/7", "50%", "#1", "A&B"]
+for _ in range(500):
+    n = rng.randint(1, 10)
+    lines.append("".join(rng.choice(pieces) + rng.choice([" ", " ", " ", "", "  "]) for _ in range(n)))
 with open("cleaner-fixtures.json", "w", encoding="utf-8") as f:
     f.write("[\n" + ",\n".join(json.dumps([l, clean(l)], ensure_ascii=False) for l in lines) + "\n]\n")
 print(sum(len(v) for v in out.values()), "number fixtures,", len(lines), "cleaner fixtures")
