@@ -5,154 +5,236 @@ using System.Text;
 namespace SongGen.Text;
 
 /// <summary>
-/// Port of num2words' English converter: the card table, <c>splitnum</c> / <c>clean</c> / <c>merge</c> tree
-/// reduction, ordinals, the float and currency paths. Kept structurally close so that odd inputs match too.
+/// British-style English number words: "one hundred and one", "one thousand, two hundred", "twenty-first",
+/// "three point one four", "one pound sterling, one penny". Written from the expected outputs in
+/// tests/SongGen.Text.Tests/Fixtures/num2words-fixtures.json; <see cref="NumberToWords"/> is the public face.
 /// </summary>
 internal static class EnglishNumberWords
 {
-    private static readonly (BigInteger Value, string Word)[] Cards = BuildCards();
-    private static readonly Dictionary<BigInteger, string> CardWords = Cards.ToDictionary(c => c.Value, c => c.Word);
-    private static readonly BigInteger MaxValue = 1000 * Cards[0].Value;
+    private static readonly string[] BelowTwenty =
+    [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    ];
 
-    private static readonly Dictionary<string, string> Ords = new()
-    {
-        ["one"] = "first", ["two"] = "second", ["three"] = "third", ["four"] = "fourth", ["five"] = "fifth",
-        ["six"] = "sixth", ["seven"] = "seventh", ["eight"] = "eighth", ["nine"] = "ninth", ["ten"] = "tenth",
-        ["eleven"] = "eleventh", ["twelve"] = "twelfth",
-    };
+    private static readonly string[] Tens =
+        ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
 
-    private static readonly Dictionary<string, ((string One, string Many) Main, (string One, string Many) Cents)> CurrencyForms = new()
-    {
-        ["USD"] = (("dollar", "dollars"), ("cent", "cents")),
-        ["AUD"] = (("dollar", "dollars"), ("cent", "cents")),
-        ["CAD"] = (("dollar", "dollars"), ("cent", "cents")),
-        ["EUR"] = (("euro", "euro"), ("cent", "cents")),
-        ["GBP"] = (("pound sterling", "pounds sterling"), ("penny", "pence")),
-    };
+    // Scale n (10^(3n+3)) for n = 1..9 has its own Latin stem; from ten on the name is a units prefix plus a tens stem.
+    private static readonly string[] SmallScaleStems =
+        ["", "m", "b", "tr", "quadr", "quint", "sext", "sept", "oct", "non"];
 
-    private const string NegWord = "minus ";
+    private static readonly string[] UnitsPrefixes =
+        ["", "un", "duo", "tre", "quattuor", "quin", "sex", "sept", "octo", "novem"];
 
-    // Descending: 10^276 "centillion" … 10^6 "million", 1000, 100, 90 … 30, 20 … 0.
-    private static (BigInteger, string)[] BuildCards()
-    {
-        string[] lows = ["non", "oct", "sept", "sext", "quint", "quadr", "tr", "b", "m"];
-        string[] units = ["", "un", "duo", "tre", "quattuor", "quin", "sex", "sept", "octo", "novem"];
-        string[] tens = ["dec", "vigint", "trigint", "quadragint", "quinquagint", "sexagint", "septuagint", "octogint", "nonagint"];
-        var high = new List<string> { "cent" };
-        var generated = (from t in tens from u in units select u + t).Reverse();
-        high.AddRange(generated);
-        high.AddRange(lows);
+    private static readonly string[] TensStems =
+        ["", "dec", "vigint", "trigint", "quadragint", "quinquagint", "sexagint", "septuagint", "octogint", "nonagint"];
 
-        var cards = new List<(BigInteger, string)>();
-        var exponent = 3 + 3 * high.Count;
-        foreach (var word in high)
-        {
-            if (exponent <= 3) break;
-            cards.Add((BigInteger.Pow(10, exponent), word + "illion"));
-            exponent -= 3;
-        }
-        cards.AddRange(new (BigInteger, string)[]
-        {
-            (1000, "thousand"), (100, "hundred"), (90, "ninety"), (80, "eighty"), (70, "seventy"), (60, "sixty"),
-            (50, "fifty"), (40, "forty"), (30, "thirty"),
-        });
-        string[] low = ["twenty", "nineteen", "eighteen", "seventeen", "sixteen", "fifteen", "fourteen", "thirteen",
-            "twelve", "eleven", "ten", "nine", "eight", "seven", "six", "five", "four", "three", "two", "one", "zero"];
-        for (var i = 0; i < low.Length; i++) cards.Add((low.Length - 1 - i, low[i]));
-        return cards.ToArray();
-    }
+    /// <summary>The largest scale named is the centillion (10^303), so values must stay below 10^306.</summary>
+    private static readonly BigInteger Limit = BigInteger.Pow(10, 306);
 
+    private static readonly BigInteger Thousand = 1000;
+
+    /// <summary>Words for an integer; negatives are read "minus …".</summary>
+    /// <exception cref="OverflowException">|value| is 10^306 or more: no scale word is left to name it.</exception>
     public static string Cardinal(BigInteger value)
     {
-        var prefix = "";
-        if (value < 0)
+        if (BigInteger.Abs(value) >= Limit)
         {
-            value = -value;
-            prefix = NegWord;
+            throw new OverflowException($"{value} is too large to write in words (the limit is 10^306).");
         }
-        if (value >= MaxValue) throw new OverflowException($"abs({value}) must be less than {MaxValue} for num2words.");
-        var leaf = (Leaf)Clean(SplitNum(value));
-        return prefix + leaf.Text;
+        return value.Sign < 0 ? "minus " + PositiveCardinal(-value) : PositiveCardinal(value);
     }
 
+    /// <summary>Ordinal words ("first", "one hundred and twelfth", "zeroth").</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     public static string Ordinal(BigInteger value)
     {
-        if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "Cannot treat a negative number as ordinal.");
-        var outWords = Cardinal(value).Split(' ');
-        var lastWords = outWords[^1].Split('-');
-        var last = lastWords[^1].ToLowerInvariant();
-        if (Ords.TryGetValue(last, out var ord))
+        if (value.Sign < 0)
         {
-            last = ord;
+            throw new ArgumentOutOfRangeException(nameof(value), value, "Ordinals are only written for values of zero or more.");
         }
-        else
-        {
-            if (last.EndsWith('y')) last = last[..^1] + "ie";
-            last += "th";
-        }
-        lastWords[^1] = last;
-        outWords[^1] = string.Join('-', lastWords);
-        return string.Join(' ', outWords);
+        var cardinal = Cardinal(value);
+        // Only the final word changes: "twenty-one" -> "twenty-first", "one thousand" -> "one thousandth".
+        var lastWordStart = cardinal.LastIndexOfAny([' ', '-']) + 1;
+        return cardinal[..lastWordStart] + OrdinalWord(cardinal[lastWordStart..]);
     }
 
+    /// <summary>
+    /// Integral values as <see cref="Cardinal"/>; others as "&lt;whole part&gt; point &lt;digit&gt; …", the digits
+    /// being those of the shortest decimal that round-trips to <paramref name="value"/> (so 2.675 reads
+    /// "six seven five", not the binary expansion, and 1e-05 reads "zero zero zero zero one").
+    /// </summary>
     public static string Float(double value)
     {
-        if (!double.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), "num2words cannot spell NaN or infinity.");
-        if (Math.Floor(value) == value) return Cardinal(new BigInteger(value));
-
-        // float2tuple: pre = int(value); precision = digits after the point in repr(value).
-        var pre = Math.Truncate(value);
-        var precision = ReprFractionDigits(value);
-        if (precision > 308) throw new OverflowException("num2words: 10**precision does not fit a float.");
-        var scale = double.Parse("1e" + precision.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        var post = Math.Abs(value - pre) * scale;
-        var rounded = Math.Round(post, MidpointRounding.ToEven);
-        var postInt = Math.Abs(rounded - post) < 0.01 ? new BigInteger(rounded) : new BigInteger(Math.Floor(post));
-
-        var postText = postInt.ToString(CultureInfo.InvariantCulture);
-        if (postText.Length < precision) postText = new string('0', precision - postText.Length) + postText;
-
-        var words = new StringBuilder(Cardinal(new BigInteger(pre)));
-        if (precision > 0) words.Append(" point");
-        for (var i = 0; i < precision; i++) words.Append(' ').Append(Cardinal(postText[i] - '0'));
+        if (!double.IsFinite(value))
+        {
+            throw new OverflowException($"{value} cannot be written in words.");
+        }
+        if (Math.Floor(value) == value)
+        {
+            return Cardinal(new BigInteger(value));
+        }
+        var (wholeDigits, fractionDigits) = ShortestPlainDecimal(Math.Abs(value));
+        var words = new StringBuilder(value < 0 ? "minus " : "");
+        words.Append(PositiveCardinal(BigInteger.Parse(wholeDigits, CultureInfo.InvariantCulture)));
+        words.Append(" point");
+        foreach (var digit in fractionDigits)
+        {
+            words.Append(' ').Append(BelowTwenty[digit - '0']);
+        }
         return words.ToString();
     }
 
+    /// <summary>
+    /// "&lt;units&gt; &lt;unit name&gt;, &lt;cents&gt; &lt;cent name&gt;", the amount rounded half up to whole cents.
+    /// A negative amount gets a "minus " prefix followed by a second space (the reference output has both).
+    /// </summary>
+    /// <exception cref="NotSupportedException"><paramref name="currencyCode"/> is not USD, EUR, GBP, AUD or CAD.</exception>
     public static string Currency(double amount, string currencyCode)
     {
-        if (!CurrencyForms.TryGetValue(currencyCode, out var forms))
+        var names = CurrencyNames(currencyCode);
+        if (!double.IsFinite(amount))
         {
-            throw new NotSupportedException($"Currency code \"{currencyCode}\" is not supported.");
+            throw new OverflowException($"{amount} cannot be written as a currency amount.");
         }
-        if (!double.IsFinite(amount)) throw new ArgumentOutOfRangeException(nameof(amount));
-        // parse_currency_parts: Decimal(float) is the exact binary value; quantize to 0.01 rounding half up.
         var totalCents = ExactCentsHalfUp(Math.Abs(amount));
-        var negative = amount < 0 && totalCents > 0;
-        var integer = BigInteger.DivRem(totalCents, 100, out var cents);
-        var minus = negative ? NegWord + " " : "";
-        return $"{minus}{Cardinal(integer)} {Pluralize(integer, forms.Main)}, {Cardinal(cents)} {Pluralize(cents, forms.Cents)}";
+        var units = BigInteger.DivRem(totalCents, 100, out var cents);
+        var text = $"{Cardinal(units)} {(units.IsOne ? names.Unit : names.Units)}, " +
+                   $"{Cardinal(cents)} {(cents.IsOne ? names.Cent : names.Cents)}";
+        return amount < 0 ? "minus  " + text : text;
     }
 
-    private static string Pluralize(BigInteger n, (string One, string Many) forms) => n == 1 ? forms.One : forms.Many;
-
-    private static BigInteger ExactCentsHalfUp(double magnitude)
+    /// <summary>
+    /// Rounds the exact binary value of a non-negative double half up to whole cents. Exactness matters:
+    /// 2.675 is stored as 2.67499999… (so 2.67) and 99.995 as 99.99500000… (so 100.00); scaling by 100 in
+    /// double arithmetic would turn both into exact halves.
+    /// </summary>
+    private static BigInteger ExactCentsHalfUp(double value)
     {
-        var bits = BitConverter.DoubleToInt64Bits(magnitude);
-        var exponentBits = (int)((bits >> 52) & 0x7FF);
-        var fraction = bits & 0xFFFFFFFFFFFFFL;
-        BigInteger mantissa = exponentBits == 0 ? fraction : fraction | (1L << 52);
-        var exponent = (exponentBits == 0 ? 1 : exponentBits) - 1075;
-        if (exponent >= 0) return mantissa * BigInteger.Pow(2, exponent) * 100;
-        var denominator = BigInteger.Pow(2, -exponent);
-        var quotient = BigInteger.DivRem(mantissa * 100, denominator, out var remainder);
-        return 2 * remainder >= denominator ? quotient + 1 : quotient;
+        // value = significand * 2^exponent with an integral significand.
+        var bits = BitConverter.DoubleToInt64Bits(value);
+        var biasedExponent = (int)((bits >> 52) & 0x7FF);
+        var fraction = bits & 0xF_FFFF_FFFF_FFFFL;
+        var significand = biasedExponent == 0 ? fraction : fraction | (1L << 52);
+        var exponent = (biasedExponent == 0 ? 1 : biasedExponent) - 1075;
+
+        var hundredfold = new BigInteger(significand) * 100;
+        if (exponent >= 0)
+        {
+            return hundredfold << exponent;
+        }
+        var denominator = BigInteger.One << -exponent;
+        var quotient = BigInteger.DivRem(hundredfold, denominator, out var remainder);
+        return remainder * 2 >= denominator ? quotient + 1 : quotient;
     }
 
-    /// <summary>abs(Decimal(repr(value)).as_tuple().exponent) for a finite non-integral double.</summary>
-    private static int ReprFractionDigits(double value)
+    private static (string Unit, string Units, string Cent, string Cents) CurrencyNames(string currencyCode) =>
+        currencyCode switch
+        {
+            "USD" or "AUD" or "CAD" => ("dollar", "dollars", "cent", "cents"),
+            "EUR" => ("euro", "euro", "cent", "cents"),
+            "GBP" => ("pound sterling", "pounds sterling", "penny", "pence"),
+            _ => throw new NotSupportedException($"Currency code '{currencyCode}' is not supported."),
+        };
+
+    /// <summary>
+    /// Splits a non-negative value into groups of three digits, names each non-zero group with its scale word and
+    /// joins them with commas, except that a final group below one hundred is joined with "and"
+    /// ("one thousand and one", but "one thousand, one hundred").
+    /// </summary>
+    private static string PositiveCardinal(BigInteger value)
     {
-        // .NET's "R" is the shortest round-trip string, the same digits as Python's repr.
-        var text = Math.Abs(value).ToString("R", CultureInfo.InvariantCulture);
+        if (value < Thousand)
+        {
+            return BelowThousand((int)value);
+        }
+        var groups = new List<int>(); // least significant first; groups[n] is multiplied by 1000^n
+        for (var rest = value; !rest.IsZero; rest /= Thousand)
+        {
+            groups.Add((int)(rest % Thousand));
+        }
+        var parts = new List<string>();
+        for (var scale = groups.Count - 1; scale >= 1; scale--)
+        {
+            if (groups[scale] != 0)
+            {
+                parts.Add(BelowThousand(groups[scale]) + " " + ScaleName(scale));
+            }
+        }
+        var text = string.Join(", ", parts);
+        var lastGroup = groups[0];
+        if (lastGroup == 0)
+        {
+            return text;
+        }
+        return text + (lastGroup < 100 ? " and " : ", ") + BelowThousand(lastGroup);
+    }
+
+    /// <summary>0..999: "seven", "forty-two", "three hundred", "three hundred and five".</summary>
+    private static string BelowThousand(int value)
+    {
+        var hundreds = value / 100;
+        var rest = value % 100;
+        if (hundreds == 0)
+        {
+            return BelowHundred(rest);
+        }
+        var text = BelowTwenty[hundreds] + " hundred";
+        return rest == 0 ? text : text + " and " + BelowHundred(rest);
+    }
+
+    private static string BelowHundred(int value)
+    {
+        if (value < 20)
+        {
+            return BelowTwenty[value];
+        }
+        var units = value % 10;
+        return units == 0 ? Tens[value / 10] : Tens[value / 10] + "-" + BelowTwenty[units];
+    }
+
+    /// <summary>The word for 1000^<paramref name="scale"/>: thousand, million, …, novemnonagintillion, centillion.</summary>
+    private static string ScaleName(int scale)
+    {
+        if (scale == 1)
+        {
+            return "thousand";
+        }
+        // 1000^scale = 10^(3n + 3), where n is the Latin count in the "-illion" name.
+        var n = scale - 1;
+        var stem = n switch
+        {
+            < 10 => SmallScaleStems[n],
+            < 100 => UnitsPrefixes[n % 10] + TensStems[n / 10],
+            100 => "cent",
+            _ => throw new OverflowException($"No scale word for 10^{3 * scale}."),
+        };
+        return stem + "illion";
+    }
+
+    /// <summary>Ordinal form of one cardinal word ("one" -> "first", "twenty" -> "twentieth", "million" -> "millionth").</summary>
+    private static string OrdinalWord(string word) => word switch
+    {
+        "one" => "first",
+        "two" => "second",
+        "three" => "third",
+        "five" => "fifth",
+        "eight" => "eighth",
+        "nine" => "ninth",
+        "twelve" => "twelfth",
+        _ when word.EndsWith('y') => word[..^1] + "ieth",
+        _ => word + "th",
+    };
+
+    /// <summary>
+    /// The shortest round-trip decimal of a finite, non-negative value written out without an exponent, as the
+    /// digits before and after the point ("0.00001" rather than "1E-05").
+    /// </summary>
+    private static (string Whole, string Fraction) ShortestPlainDecimal(double value)
+    {
+        // "E16" would not be shortest; "R" is, but may use exponent notation, which is undone here.
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
         var exponent = 0;
         var e = text.IndexOfAny(['E', 'e']);
         if (e >= 0)
@@ -160,87 +242,21 @@ internal static class EnglishNumberWords
             exponent = int.Parse(text[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
             text = text[..e];
         }
-        var dot = text.IndexOf('.');
-        var fractionDigits = dot < 0 ? 0 : text.Length - dot - 1;
-        return Math.Abs(exponent - fractionDigits);
-    }
-
-    // ---- splitnum / clean / merge, as in num2words' base converter ----
-
-    private abstract record Node;
-
-    private sealed record Leaf(string Text, BigInteger Number) : Node;
-
-    private sealed record Group(List<Node> Items) : Node;
-
-    private static List<Node> SplitNum(BigInteger value)
-    {
-        foreach (var (card, word) in Cards)
+        var point = text.IndexOf('.');
+        var digits = point < 0 ? text : text.Remove(point, 1);
+        // Position of the decimal point within digits, after applying the exponent.
+        var pointAt = (point < 0 ? text.Length : point) + exponent;
+        if (pointAt <= 0)
         {
-            if (card > value) continue;
-            var result = new List<Node>();
-            BigInteger div, mod;
-            if (value.IsZero)
-            {
-                div = 1;
-                mod = 0;
-            }
-            else
-            {
-                div = BigInteger.DivRem(value, card, out mod);
-            }
-            if (div.IsOne)
-            {
-                result.Add(new Leaf(CardWords[1], 1));
-            }
-            else
-            {
-                if (div == value) throw new InvalidOperationException("num2words tally case is unreachable for English.");
-                result.Add(new Group(SplitNum(div)));
-            }
-            result.Add(new Leaf(word, card));
-            if (!mod.IsZero) result.Add(new Group(SplitNum(mod)));
-            return result;
+            digits = new string('0', 1 - pointAt) + digits;
+            pointAt = 1;
         }
-        throw new InvalidOperationException("No card fits " + value);
-    }
-
-    private static Node Clean(List<Node> val)
-    {
-        var output = val;
-        while (val.Count != 1)
+        else if (pointAt > digits.Length)
         {
-            output = [];
-            if (val[0] is Leaf left && val[1] is Leaf right)
-            {
-                output.Add(Merge(left, right));
-                if (val.Count > 2) output.Add(new Group(val.GetRange(2, val.Count - 2)));
-            }
-            else
-            {
-                foreach (var element in val)
-                {
-                    if (element is Group group)
-                    {
-                        output.Add(group.Items.Count == 1 ? group.Items[0] : Clean(group.Items));
-                    }
-                    else
-                    {
-                        output.Add(element);
-                    }
-                }
-            }
-            val = output;
+            digits = digits.PadRight(pointAt, '0');
         }
-        return output[0];
-    }
-
-    private static Leaf Merge(Leaf l, Leaf r)
-    {
-        if (l.Number == 1 && r.Number < 100) return r;
-        if (100 > l.Number && l.Number > r.Number) return new Leaf($"{l.Text}-{r.Text}", l.Number + r.Number);
-        if (l.Number >= 100 && 100 > r.Number) return new Leaf($"{l.Text} and {r.Text}", l.Number + r.Number);
-        if (r.Number > l.Number) return new Leaf($"{l.Text} {r.Text}", l.Number * r.Number);
-        return new Leaf($"{l.Text}, {r.Text}", l.Number + r.Number);
+        var whole = digits[..pointAt];
+        var fraction = digits[pointAt..].TrimEnd('0');
+        return (whole, fraction);
     }
 }
