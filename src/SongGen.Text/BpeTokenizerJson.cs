@@ -5,7 +5,7 @@ namespace SongGen.Text;
 /// <summary>
 /// Reads a Hugging Face <c>tokenizer.json</c> whose model is BPE: vocab, merges (<c>"a b"</c> strings or
 /// <c>["a","b"]</c> arrays), unk token, added tokens, and a <c>Whitespace</c> pre-tokenizer or none. Settings this
-/// port does not implement (normalizers, other pre-tokenizers, subword prefixes/suffixes, dropout, byte fallback,
+/// reader does not implement (normalizers, other pre-tokenizers, subword prefixes/suffixes, dropout, byte fallback,
 /// added tokens with lstrip/rstrip/single_word/normalized) are refused rather than ignored.
 /// </summary>
 internal static class BpeTokenizerJson
