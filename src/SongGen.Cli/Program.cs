@@ -17,6 +17,7 @@ namespace SongGen.Cli
                 + "Exit codes: 0 done, 1 failed, 2 repository/revision/file not found, 3 token missing, invalid or not allowed, 130 cancelled.");
             root.Subcommands.Add(HubCommands.Create(context));
             root.Subcommands.Add(CacheCommands.Create(context));
+            root.Subcommands.Add(TextCommands.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
             return root;
         }
