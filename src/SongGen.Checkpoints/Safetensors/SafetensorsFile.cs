@@ -11,7 +11,9 @@ namespace SongGen.Checkpoints.Safetensors;
 public sealed class SafetensorsFile : IDisposable
 {
     /// <summary>How much of the file is mapped at a time; unmapping each window keeps resident memory near the tensors' own size.</summary>
-    internal const long WindowBytes = 64L << 20;
+    internal const long WindowBytes = 4L << 20;
+
+    private static readonly ParallelOptions CopyParallelism = new() { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8) };
 
     private readonly MemoryMappedFile? _map;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
@@ -144,12 +146,20 @@ public sealed class SafetensorsFile : IDisposable
         {
             return;
         }
-        var destination = (byte*)TensorMemory.DataPointer(tensor);
         var start = _dataStart + entry.Begin;
-        // Huge pages for the destination: filling 1 GiB of 4 KiB pages spends more time in page faults than in copying.
-        TensorMemory.AdviseHugePages((IntPtr)destination, entry.ByteLength);
-        for (long done = 0; done < entry.ByteLength;)
+        // A file cut short after Open would make the mapped read fault (SIGBUS); check the length first.
+        var length = new FileInfo(Path).Length;
+        if (length < start + entry.ByteLength)
         {
+            throw new CheckpointFormatException(Path, $"the file shrank to {length} bytes after it was opened; tensor '{entry.Name}' ends at byte {start + entry.ByteLength}");
+        }
+        var destination = (byte*)TensorMemory.DataPointer(tensor);
+        var windows = (int)((entry.ByteLength + WindowBytes - 1) / WindowBytes);
+        // Large tensors are copied window by window on all cores: most of the time goes to first touches of the new
+        // tensor's pages, and those fault in parallel.
+        Parallel.For(0, windows, CopyParallelism, w =>
+        {
+            var done = w * WindowBytes;
             var count = Math.Min(WindowBytes, entry.ByteLength - done);
             using var view = _map!.CreateViewAccessor(start + done, count, MemoryMappedFileAccess.Read);
             var handle = view.SafeMemoryMappedViewHandle;
@@ -157,14 +167,14 @@ public sealed class SafetensorsFile : IDisposable
             handle.AcquirePointer(ref source);
             try
             {
+                TensorMemory.PopulateWrite((IntPtr)(destination + done), count);
                 Buffer.MemoryCopy(source + view.PointerOffset, destination + done, count, count);
             }
             finally
             {
                 handle.ReleasePointer();
             }
-            done += count;
-        }
+        });
     }
 
     private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)

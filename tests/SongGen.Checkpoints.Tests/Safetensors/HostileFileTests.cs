@@ -165,4 +165,19 @@ public class HostileFileTests
         var error = Assert.Throws<CheckpointFormatException>(() => checkpoint.ReadTensor("b"));
         Assert.Contains("no such tensor", error.Message);
     }
+
+    [Fact]
+    public void AFileTruncatedAfterOpenIsAFormatErrorNotACrash()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("shrinks.safetensors");
+        File.WriteAllBytes(path, RawSafetensors.Build(Good, new byte[8]));
+        using var file = SafetensorsFile.Open(path);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(stream.Length - 4);
+        }
+        var error = Assert.Throws<CheckpointFormatException>(() => file.ReadTensor("a"));
+        Assert.Contains("shrank", error.Message);
+    }
 }
