@@ -1,0 +1,195 @@
+using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using TorchSharp;
+
+namespace SongGen.Checkpoints.Safetensors;
+
+/// <summary>
+/// A safetensors file opened for reading. The header is parsed and validated on <see cref="Open"/>; tensor data
+/// is read on request by memory-mapping the file and copying each tensor once into a new TorchSharp tensor.
+/// </summary>
+public sealed class SafetensorsFile : IDisposable
+{
+    /// <summary>How much of the file is mapped at a time; unmapping each window keeps resident memory near the tensors' own size.</summary>
+    internal const long WindowBytes = 4L << 20;
+
+    private static readonly ParallelOptions CopyParallelism = new() { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8) };
+
+    private readonly MemoryMappedFile? _map;
+    private readonly Dictionary<string, SafetensorsEntry> _byName;
+    private readonly long _dataStart;
+
+    private SafetensorsFile(string path, MemoryMappedFile? map, long dataStart, SafetensorsHeaderParser.Header header)
+    {
+        Path = path;
+        _map = map;
+        _dataStart = dataStart;
+        Entries = header.Entries;
+        Metadata = header.Metadata;
+        _byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The file's path as given to <see cref="Open"/>.</summary>
+    public string Path { get; }
+
+    /// <summary>The tensors in header order.</summary>
+    public IReadOnlyList<SafetensorsEntry> Entries { get; }
+
+    /// <summary>The <c>__metadata__</c> map (empty when the file has none).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The tensor names.</summary>
+    public IEnumerable<string> Names => Entries.Select(e => e.Name);
+
+    /// <summary>Whether the file holds a tensor of this name.</summary>
+    public bool Contains(string name) => _byName.ContainsKey(name);
+
+    /// <summary>The header entry of a tensor.</summary>
+    /// <exception cref="KeyNotFoundException">The file has no tensor of that name.</exception>
+    public SafetensorsEntry GetEntry(string name) =>
+        _byName.TryGetValue(name, out var entry)
+            ? entry
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'.");
+
+    /// <summary>Opens and validates a safetensors file.</summary>
+    /// <exception cref="CheckpointFormatException">The file is not a well-formed safetensors file.</exception>
+    public static SafetensorsFile Open(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var fileLength = RandomAccess.GetLength(handle);
+        if (fileLength < 8)
+        {
+            throw new CheckpointFormatException(path, $"the file has {fileLength} bytes, too few for a safetensors header length");
+        }
+        Span<byte> prefix = stackalloc byte[8];
+        ReadExactly(handle, prefix, 0);
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > SafetensorsHeaderParser.MaxHeaderLength)
+        {
+            throw new CheckpointFormatException(path, $"the header claims {headerLength} bytes, above the {SafetensorsHeaderParser.MaxHeaderLength}-byte limit");
+        }
+        if ((long)headerLength > fileLength - 8)
+        {
+            throw new CheckpointFormatException(path, $"the header claims {headerLength} bytes but the file has only {fileLength - 8} after the length");
+        }
+        var json = new byte[headerLength];
+        ReadExactly(handle, json, 8);
+        var dataStart = 8 + (long)headerLength;
+        var header = SafetensorsHeaderParser.Parse(path, json, fileLength - dataStart);
+
+        MemoryMappedFile? map = null;
+        if (fileLength > dataStart)
+        {
+            map = MemoryMappedFile.CreateFromFile(
+                new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1),
+                mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        }
+        return new SafetensorsFile(path, map, dataStart, header);
+    }
+
+    /// <summary>
+    /// Reads one tensor into a new CPU tensor of the file's dtype, or cast to <paramref name="dtype"/> when given.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The file has no tensor of that name.</exception>
+    public torch.Tensor ReadTensor(string name, torch.ScalarType? dtype = null)
+    {
+        var entry = GetEntry(name);
+        var tensor = torch.empty(entry.Shape, entry.Dtype, torch.CPU);
+        try
+        {
+            CopyInto(entry, tensor);
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+        if (dtype is { } target && target != entry.Dtype)
+        {
+            using (tensor)
+            {
+                return tensor.to_type(target);
+            }
+        }
+        return tensor;
+    }
+
+    /// <summary>
+    /// Reads the named tensors (all of them when <paramref name="names"/> is null) into a state dict.
+    /// The caller owns the tensors.
+    /// </summary>
+    public Dictionary<string, torch.Tensor> ReadStateDict(IEnumerable<string>? names = null, torch.ScalarType? dtype = null)
+    {
+        var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        try
+        {
+            // In file order, so the file is read front to back.
+            foreach (var entry in (names ?? Names).Distinct(StringComparer.Ordinal).Select(GetEntry).OrderBy(e => e.Begin))
+            {
+                result.Add(entry.Name, ReadTensor(entry.Name, dtype));
+            }
+        }
+        catch
+        {
+            foreach (var tensor in result.Values)
+            {
+                tensor.Dispose();
+            }
+            throw;
+        }
+        return result;
+    }
+
+    private unsafe void CopyInto(SafetensorsEntry entry, torch.Tensor tensor)
+    {
+        if (entry.ByteLength == 0)
+        {
+            return;
+        }
+        var start = _dataStart + entry.Begin;
+        // A file cut short after Open would make the mapped read fault (SIGBUS); check the length first.
+        var length = new FileInfo(Path).Length;
+        if (length < start + entry.ByteLength)
+        {
+            throw new CheckpointFormatException(Path, $"the file shrank to {length} bytes after it was opened; tensor '{entry.Name}' ends at byte {start + entry.ByteLength}");
+        }
+        var destination = (byte*)TensorMemory.DataPointer(tensor);
+        var windows = (int)((entry.ByteLength + WindowBytes - 1) / WindowBytes);
+        // Large tensors are copied window by window on all cores: most of the time goes to first touches of the new
+        // tensor's pages, and those fault in parallel.
+        Parallel.For(0, windows, CopyParallelism, w =>
+        {
+            var done = w * WindowBytes;
+            var count = Math.Min(WindowBytes, entry.ByteLength - done);
+            using var view = _map!.CreateViewAccessor(start + done, count, MemoryMappedFileAccess.Read);
+            var handle = view.SafeMemoryMappedViewHandle;
+            byte* source = null;
+            handle.AcquirePointer(ref source);
+            try
+            {
+                TensorMemory.PopulateWrite((IntPtr)(destination + done), count);
+                Buffer.MemoryCopy(source + view.PointerOffset, destination + done, count, count);
+            }
+            finally
+            {
+                handle.ReleasePointer();
+            }
+        });
+    }
+
+    private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = RandomAccess.Read(handle, buffer, offset);
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+            buffer = buffer[read..];
+            offset += read;
+        }
+    }
+
+    public void Dispose() => _map?.Dispose();
+}
