@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SongGen.Checkpoints;
 using SongGen.Hub;
 
 namespace SongGen.Cli;
@@ -41,12 +42,15 @@ internal static class CliRunner
         // Gated: the repo exists, access is the problem (a token of an approved user), like a refused token.
         GatedRepoException or HubUnauthorizedException => (Unauthorized, ex.Message),
         RepositoryNotFoundException or RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
+        // Names the file and the fault ("path: the header claims …").
+        CheckpointFormatException => (Failure, ex.Message),
         HubException when Network(ex) is { } network && !ex.Message.Contains(network.Message, StringComparison.Ordinal)
             => (Failure, $"{ex.Message} ({network.Message})"),
         HubException or UnsafeRepoPathException => (Failure, ex.Message),
         _ when Network(ex) is { } network => (Failure, $"cannot reach the Hub: {network.Message}"),
         OperationCanceledException or TimeoutException => (Failure, "timed out: " + ex.Message),
         IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or FormatException or UriFormatException
+            or NotSupportedException or KeyNotFoundException
             => (Failure, ex.Message),
         // Anything else is a bug, but still one line: the type says where to look.
         _ => (Failure, $"unexpected {ex.GetType().Name}: {ex.Message} (SONGGEN_DEBUG=1 shows the stack trace)"),

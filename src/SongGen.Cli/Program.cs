@@ -13,11 +13,12 @@ namespace SongGen.Cli
     {
         public static RootCommand Build(CliContext context)
         {
-            var root = new RootCommand("SongGen.NET: Hugging Face Hub client, cache tools and (later) SongGen training.\n"
+            var root = new RootCommand("SongGen.NET: Hugging Face Hub client, cache tools, checkpoint tools and (later) SongGen training.\n"
                 + "Exit codes: 0 done, 1 failed, 2 repository/revision/file not found, 3 token missing, invalid or not allowed, 130 cancelled.");
             root.Subcommands.Add(HubCommands.Create(context));
             root.Subcommands.Add(CacheCommands.Create(context));
             root.Subcommands.Add(TextCommands.Create(context));
+            root.Subcommands.Add(CkptCommands.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
             return root;
         }

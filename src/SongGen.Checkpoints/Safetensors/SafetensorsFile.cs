@@ -57,25 +57,17 @@ public sealed class SafetensorsFile : IDisposable
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var fileLength = RandomAccess.GetLength(handle);
-        if (fileLength < 8)
+        Span<byte> prefix = stackalloc byte[SafetensorsHeader.PrefixLength];
+        if (fileLength >= SafetensorsHeader.PrefixLength)
         {
-            throw new CheckpointFormatException(path, $"the file has {fileLength} bytes, too few for a safetensors header length");
+            ReadExactly(handle, prefix, 0);
         }
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(handle, prefix, 0);
-        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
-        if (headerLength > SafetensorsHeaderParser.MaxHeaderLength)
-        {
-            throw new CheckpointFormatException(path, $"the header claims {headerLength} bytes, above the {SafetensorsHeaderParser.MaxHeaderLength}-byte limit");
-        }
-        if ((long)headerLength > fileLength - 8)
-        {
-            throw new CheckpointFormatException(path, $"the header claims {headerLength} bytes but the file has only {fileLength - 8} after the length");
-        }
+        var headerLength = SafetensorsHeader.ParseLength(fileLength >= SafetensorsHeader.PrefixLength ? prefix : [], fileLength, path);
         var json = new byte[headerLength];
         ReadExactly(handle, json, 8);
-        var dataStart = 8 + (long)headerLength;
-        var header = SafetensorsHeaderParser.Parse(path, json, fileLength - dataStart);
+        var dataStart = 8 + headerLength;
+        var parsed = SafetensorsHeader.Parse(json, fileLength, path);
+        var header = new SafetensorsHeaderParser.Header(parsed.Entries, parsed.Metadata);
 
         MemoryMappedFile? map = null;
         if (fileLength > dataStart)

@@ -85,11 +85,30 @@ public sealed partial class ShardedCheckpoint : IDisposable
         {
             throw new CheckpointFormatException(indexPath, $"the index has {length} bytes, above the {MaxIndexBytes}-byte limit");
         }
+        var (weightMap, totalSize) = ParseIndex(File.ReadAllBytes(indexPath), indexPath);
+        return new ShardedCheckpoint(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!, weightMap, totalSize);
+    }
+
+    /// <summary>The largest index accepted: 100 MB.</summary>
+    public const long MaxIndexLength = MaxIndexBytes;
+
+    /// <summary>
+    /// Parses and validates the bytes of a <c>model.safetensors.index.json</c> (from disk or elsewhere): its
+    /// <c>weight_map</c> (every file a plain name in the checkpoint folder) and <c>metadata.total_size</c>.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">The index is malformed or names files outside its folder.</exception>
+    public static (Dictionary<string, string> WeightMap, long? TotalSize) ParseIndex(ReadOnlySpan<byte> json, string sourceName)
+    {
+        if (json.Length > MaxIndexBytes)
+        {
+            throw new CheckpointFormatException(sourceName, $"the index has {json.Length} bytes, above the {MaxIndexBytes}-byte limit");
+        }
+        var indexPath = sourceName;
         var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
         long? totalSize = null;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(indexPath), new JsonDocumentOptions { MaxDepth = 8 });
+            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map)
                 || map.ValueKind != JsonValueKind.Object)
@@ -124,7 +143,7 @@ public sealed partial class ShardedCheckpoint : IDisposable
         {
             throw new CheckpointFormatException(indexPath, $"the index is not valid JSON ({e.Message})", e);
         }
-        return new ShardedCheckpoint(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(indexPath))!, weightMap, totalSize);
+        return (weightMap, totalSize);
     }
 
     /// <summary>Whether the checkpoint holds a tensor of this name.</summary>
