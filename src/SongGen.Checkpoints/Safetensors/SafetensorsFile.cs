@@ -116,9 +116,25 @@ public sealed class SafetensorsFile : IDisposable
         try
         {
             // In file order, so the file is read front to back.
-            foreach (var entry in (names ?? Names).Distinct(StringComparer.Ordinal).Select(GetEntry).OrderBy(e => e.Begin))
+            var entries = (names ?? Names).Distinct(StringComparer.Ordinal).Select(GetEntry).OrderBy(e => e.Begin).ToList();
+            var targets = new List<(SafetensorsEntry Entry, IntPtr Destination)>(entries.Count);
+            foreach (var entry in entries)
             {
-                result.Add(entry.Name, ReadTensor(entry.Name, dtype));
+                var tensor = torch.empty(entry.Shape, entry.Dtype, torch.CPU);
+                result.Add(entry.Name, tensor);
+                if (entry.ByteLength > 0) targets.Add((entry, TensorMemory.DataPointer(tensor)));
+            }
+            if (targets.Count > 0) CheckNotShrunk(targets.MaxBy(t => t.Entry.End).Entry);
+            // Windows of all tensors share the cores: a checkpoint of many small tensors copies in parallel too.
+            var windows = targets.SelectMany(t => Enumerable.Range(0, WindowCount(t.Entry)).Select(w => (t.Entry, t.Destination, Window: w))).ToList();
+            Parallel.ForEach(windows, CopyParallelism, item => CopyWindow(item.Entry, item.Destination, item.Window));
+            if (dtype is { } target)
+            {
+                foreach (var entry in entries.Where(e => e.Dtype != target))
+                {
+                    using var original = result[entry.Name];
+                    result[entry.Name] = original.to_type(target);
+                }
             }
         }
         catch
@@ -132,41 +148,50 @@ public sealed class SafetensorsFile : IDisposable
         return result;
     }
 
-    private unsafe void CopyInto(SafetensorsEntry entry, torch.Tensor tensor)
+    private void CopyInto(SafetensorsEntry entry, torch.Tensor tensor)
     {
         if (entry.ByteLength == 0)
         {
             return;
         }
-        var start = _dataStart + entry.Begin;
-        // A file cut short after Open would make the mapped read fault (SIGBUS); check the length first.
-        var length = new FileInfo(Path).Length;
-        if (length < start + entry.ByteLength)
-        {
-            throw new CheckpointFormatException(Path, $"the file shrank to {length} bytes after it was opened; tensor '{entry.Name}' ends at byte {start + entry.ByteLength}");
-        }
-        var destination = (byte*)TensorMemory.DataPointer(tensor);
-        var windows = (int)((entry.ByteLength + WindowBytes - 1) / WindowBytes);
+        CheckNotShrunk(entry);
+        var destination = TensorMemory.DataPointer(tensor);
         // Large tensors are copied window by window on all cores: most of the time goes to first touches of the new
         // tensor's pages, and those fault in parallel.
-        Parallel.For(0, windows, CopyParallelism, w =>
+        Parallel.For(0, WindowCount(entry), CopyParallelism, w => CopyWindow(entry, destination, w));
+    }
+
+    /// <summary>A file cut short after Open would make the mapped read fault (SIGBUS); check the length first.</summary>
+    private void CheckNotShrunk(SafetensorsEntry last)
+    {
+        var length = new FileInfo(Path).Length;
+        var end = _dataStart + last.Begin + last.ByteLength;
+        if (length < end)
         {
-            var done = w * WindowBytes;
-            var count = Math.Min(WindowBytes, entry.ByteLength - done);
-            using var view = _map!.CreateViewAccessor(start + done, count, MemoryMappedFileAccess.Read);
-            var handle = view.SafeMemoryMappedViewHandle;
-            byte* source = null;
-            handle.AcquirePointer(ref source);
-            try
-            {
-                TensorMemory.PopulateWrite((IntPtr)(destination + done), count);
-                Buffer.MemoryCopy(source + view.PointerOffset, destination + done, count, count);
-            }
-            finally
-            {
-                handle.ReleasePointer();
-            }
-        });
+            throw new CheckpointFormatException(Path, $"the file shrank to {length} bytes after it was opened; tensor '{last.Name}' ends at byte {end}");
+        }
+    }
+
+    private static int WindowCount(SafetensorsEntry entry) => (int)((entry.ByteLength + WindowBytes - 1) / WindowBytes);
+
+    private unsafe void CopyWindow(SafetensorsEntry entry, IntPtr destination, int window)
+    {
+        var done = (long)window * WindowBytes;
+        var count = Math.Min(WindowBytes, entry.ByteLength - done);
+        using var view = _map!.CreateViewAccessor(_dataStart + entry.Begin + done, count, MemoryMappedFileAccess.Read);
+        var handle = view.SafeMemoryMappedViewHandle;
+        byte* source = null;
+        handle.AcquirePointer(ref source);
+        try
+        {
+            var target = (byte*)destination + done;
+            TensorMemory.PopulateWrite((IntPtr)target, count);
+            Buffer.MemoryCopy(source + view.PointerOffset, target, count, count);
+        }
+        finally
+        {
+            handle.ReleasePointer();
+        }
     }
 
     private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
