@@ -91,6 +91,29 @@ public static class DualTrackPatterns
         return (ids.contiguous().MoveToOuterDisposeScope(), mask.contiguous().MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Undoes the delay of an interleaved generation (interleaving_A_V / interleaving_V_A) as the dual-track generate
+    /// does: the raw ids (B*K, L) are delay-masked with the generation <paramref name="pattern"/>; if L is even the
+    /// last column is dropped; the combined pattern of a BOS start with max_length M' = (L−1)/2 + 1 is rebuilt and its
+    /// BOS/PAD positions dropped, giving (B, K, 2(M'−K)), which is split into the two tracks (B, K, M'−K) each.
+    /// </summary>
+    public static (Tensor Acc, Tensor Vocal) UndoInterleavedGeneration(Tensor rawIds, Tensor pattern, TrackPattern trackPattern, int numCodebooks, long bosTokenId = SpecialTokens.Bos, long padTokenId = SpecialTokens.Pad)
+    {
+        if (!trackPattern.IsInterleaving()) throw new ArgumentException($"{trackPattern} is not an interleaving pattern", nameof(trackPattern));
+        using var scope = NewDisposeScope();
+        var delayed = DelayPattern.Apply(rawIds, pattern);
+        long length = delayed.shape[1];
+        if (length % 2 == 0) delayed = delayed[TensorIndex.Colon, TensorIndex.Slice(0, length - 1)];
+        long outputMaxLength = (delayed.shape[1] - 1) / 2 + 1;
+        long batch = delayed.shape[0] / numCodebooks;
+        var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64);
+        var (_, mask) = BuildCombinedDelayPattern(start, start, trackPattern, bosTokenId, padTokenId, outputMaxLength, numCodebooks);
+        var keep = mask.ne(bosTokenId).logical_and(mask.ne(padTokenId));
+        var frames = delayed.masked_select(keep).reshape(batch, numCodebooks, -1);
+        var (acc, vocal) = Split(frames, trackPattern, numCodebooks);
+        return (acc.MoveToOuterDisposeScope(), vocal.MoveToOuterDisposeScope());
+    }
+
     // (B*K, S) per track -> drop column 0 -> combine as (B, K, S-1) -> (B*K', ·) with one BOS column prepended.
     private static Tensor CombineRows(Tensor accRows, Tensor vocalRows, TrackPattern pattern, long bos, long pad, int numCodebooks)
     {
