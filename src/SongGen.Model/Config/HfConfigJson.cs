@@ -63,8 +63,7 @@ internal static class HfJson
         {
             node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
             // Materialize the whole tree now so that duplicate keys are reported here, not on first access.
-            if (node is not null) _ = node.ToJsonString();
-            if (node is JsonObject o) Touch(o);
+            if (node is not null) Touch(node);
         }
         catch (JsonException e)
         {
