@@ -1,3 +1,4 @@
+using SongGen.Model.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using SongGen.Model.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,7 +55,7 @@ public static class DualTrackPatterns
     {
         using var scope = NewDisposeScope();
         Tensor acc, vocal;
-        if (pattern.IsInterleaving())
+        if (pattern.IsInterleaved())
         {
             var even = combined[TensorIndex.Ellipsis, TensorIndex.Slice(0, null, 2)];
             var odd = combined[TensorIndex.Ellipsis, TensorIndex.Slice(1, null, 2)];
@@ -99,7 +100,7 @@ public static class DualTrackPatterns
     /// </summary>
     public static (Tensor Acc, Tensor Vocal) UndoInterleavedGeneration(Tensor rawIds, Tensor pattern, TrackPattern trackPattern, int numCodebooks, long bosTokenId = SpecialTokens.Bos, long padTokenId = SpecialTokens.Pad)
     {
-        if (!trackPattern.IsInterleaving()) throw new ArgumentException($"{trackPattern} is not an interleaving pattern", nameof(trackPattern));
+        if (!trackPattern.IsInterleaved()) throw new ArgumentException($"{trackPattern} is not an interleaving pattern", nameof(trackPattern));
         using var scope = NewDisposeScope();
         var delayed = DelayPattern.Apply(rawIds, pattern);
         long length = delayed.shape[1];

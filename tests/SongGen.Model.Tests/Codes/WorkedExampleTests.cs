@@ -1,3 +1,4 @@
+using SongGen.Model.Config;
 using SongGen.Model.Codes;
 using TorchSharp;
 using static TorchSharp.torch;
