@@ -278,4 +278,27 @@ public sealed class T5EncoderModelTests
         using var fourth = Seeded(Tiny(), 24);
         Assert.Throws<StateDictMismatchException>(() => StateDictLoader.Load(fourth, saved, strict: true));
     }
+    [Theory]
+    [MemberData(nameof(ConfigRoundTripTests.Patterns), MemberType = typeof(ConfigRoundTripTests))]
+    public void Module_agrees_with_SongGenShapes_for_the_tiny_presets(TrackPattern pattern)
+    {
+        var config = SongGenPresets.Tiny(pattern);
+        using var model = new T5EncoderModel(config.TextEncoder);
+        var expected = SongGenShapes.Expected(config)
+            .Where(p => p.Name.StartsWith(Prefix, StringComparison.Ordinal))
+            .ToDictionary(p => p.Name[Prefix.Length..], p => p.Shape);
+        var saved = model.CheckpointStateDict();
+        Assert.Equal(expected.Keys.Order(), saved.Keys.Order());
+        foreach (var (name, value) in saved)
+            Assert.True(value.shape.SequenceEqual(expected[name]), name);
+    }
+
+    [Fact]
+    public void Non_gated_feed_forward_has_wi_and_wo()
+    {
+        using var model = new T5EncoderModel(Tiny("relu"));
+        var keys = model.CheckpointStateDict().Keys.ToList();
+        Assert.Contains("encoder.block.1.layer.1.DenseReluDense.wi.weight", keys);
+        Assert.DoesNotContain(keys, k => k.Contains("wi_0") || k.Contains("wi_1"));
+    }
 }
