@@ -67,19 +67,19 @@ public sealed class SongGenMixedForConditionalGeneration : nn.Module
     private readonly Linear audio_mert_to_dec_proj;
 #pragma warning restore IDE1006
 
-    public SongGenMixedForConditionalGeneration(SongGenMixedOptions options) : base(nameof(SongGenMixedForConditionalGeneration))
+    public SongGenMixedForConditionalGeneration(SongGenMixedOptions options, Device? device = null) : base(nameof(SongGenMixedForConditionalGeneration))
     {
         Options = options;
         long h = options.Decoder.HiddenSize;
         if (options.LyricsEncoder.InputSize != h)
             throw new ArgumentException($"lyrics encoder input size {options.LyricsEncoder.InputSize} must equal the decoder width {h} (embed_prompts width)", nameof(options));
-        decoder = new SongGenForCausalLM(options.Decoder);
-        enc_to_dec_proj = nn.Linear(options.TextHiddenSize, h);
-        embed_prompts = nn.Embedding(options.PromptVocabSize, h);
-        lyrics_encoder = new ConformerEncoder(options.LyricsEncoder);
-        lyrics_to_dec_proj = nn.Linear(options.LyricsEncoder.OutputSize, h);
-        mert_layer_agg = nn.Conv1d(options.MertLayers, 1, 1);
-        audio_mert_to_dec_proj = nn.Linear(options.MertHiddenSize, h);
+        decoder = new SongGenForCausalLM(options.Decoder, device);
+        enc_to_dec_proj = nn.Linear(options.TextHiddenSize, h, device: device);
+        embed_prompts = nn.Embedding(options.PromptVocabSize, h, device: device);
+        lyrics_encoder = new ConformerEncoder(options.LyricsEncoder, device);
+        lyrics_to_dec_proj = nn.Linear(options.LyricsEncoder.OutputSize, h, device: device);
+        mert_layer_agg = nn.Conv1d(options.MertLayers, 1, 1, device: device);
+        audio_mert_to_dec_proj = nn.Linear(options.MertHiddenSize, h, device: device);
         RegisterComponents();
     }
 

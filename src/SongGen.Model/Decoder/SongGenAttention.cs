@@ -18,7 +18,7 @@ public sealed class SongGenAttention : nn.Module
     private readonly Linear out_proj;
 #pragma warning restore IDE1006
 
-    public SongGenAttention(long embedDim, long numHeads, long numKeyValueHeads, bool isCausal, double attentionDropout = 0.0)
+    public SongGenAttention(long embedDim, long numHeads, long numKeyValueHeads, bool isCausal, double attentionDropout = 0.0, Device? device = null)
         : base(nameof(SongGenAttention))
     {
         if (numHeads <= 0 || embedDim % numHeads != 0) throw new ArgumentException($"embedDim {embedDim} must be a multiple of numHeads {numHeads}");
@@ -29,10 +29,10 @@ public sealed class SongGenAttention : nn.Module
         HeadDim = embedDim / numHeads;
         IsCausal = isCausal;
         AttentionDropout = attentionDropout;
-        k_proj = nn.Linear(embedDim, numKeyValueHeads * HeadDim, hasBias: false);
-        v_proj = nn.Linear(embedDim, numKeyValueHeads * HeadDim, hasBias: false);
-        q_proj = nn.Linear(embedDim, embedDim, hasBias: false);
-        out_proj = nn.Linear(embedDim, embedDim, hasBias: false);
+        k_proj = nn.Linear(embedDim, numKeyValueHeads * HeadDim, hasBias: false, device: device);
+        v_proj = nn.Linear(embedDim, numKeyValueHeads * HeadDim, hasBias: false, device: device);
+        q_proj = nn.Linear(embedDim, embedDim, hasBias: false, device: device);
+        out_proj = nn.Linear(embedDim, embedDim, hasBias: false, device: device);
         RegisterComponents();
     }
 

@@ -39,19 +39,19 @@ public sealed class SongGenDecoder : nn.Module
     private readonly Dropout dropout;
 #pragma warning restore IDE1006
 
-    public SongGenDecoder(SongGenDecoderConfig config) : base(nameof(SongGenDecoder))
+    public SongGenDecoder(SongGenDecoderConfig config, Device? device = null) : base(nameof(SongGenDecoder))
     {
         Config = config;
         NumCodebooks = config.NumCodebooks;
         NumEmbedTokens = config.NumEmbedTokens;
         EmbeddingDivisor = config.TrackPattern.EmbeddingDivisor();
         embed_tokens = new ModuleList<Embedding>();
-        for (var k = 0; k < NumEmbedTokens; k++) embed_tokens.Add(nn.Embedding(config.VocabSize, config.HiddenSize));
-        embed_positions = new SinusoidalPositionalEmbedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        for (var k = 0; k < NumEmbedTokens; k++) embed_tokens.Add(nn.Embedding(config.VocabSize, config.HiddenSize, device: device));
+        embed_positions = new SinusoidalPositionalEmbedding(config.MaxPositionEmbeddings, config.HiddenSize, device);
         var layerOptions = LayerOptions(config);
         layers = new ModuleList<SongGenDecoderLayer>();
-        for (var i = 0; i < config.NumHiddenLayers; i++) layers.Add(new SongGenDecoderLayer(layerOptions));
-        layer_norm = nn.LayerNorm(config.HiddenSize, 1e-5);
+        for (var i = 0; i < config.NumHiddenLayers; i++) layers.Add(new SongGenDecoderLayer(layerOptions, device));
+        layer_norm = nn.LayerNorm(config.HiddenSize, 1e-5, device: device);
         dropout = nn.Dropout(config.Dropout);
         RegisterComponents();
     }

@@ -41,10 +41,10 @@ public sealed class SongGenDecoderLayer : nn.Module
     private readonly LayerNorm final_layer_norm;
 #pragma warning restore IDE1006
 
-    public SongGenDecoderLayer(SongGenDecoderLayerOptions options) : base(nameof(SongGenDecoderLayer))
+    public SongGenDecoderLayer(SongGenDecoderLayerOptions options, Device? device = null) : base(nameof(SongGenDecoderLayer))
     {
         Options = options;
-        self_attn = new SongGenAttention(options.HiddenSize, options.NumAttentionHeads, options.NumKeyValueHeads, isCausal: true, options.AttentionDropout);
+        self_attn = new SongGenAttention(options.HiddenSize, options.NumAttentionHeads, options.NumKeyValueHeads, isCausal: true, options.AttentionDropout, device);
         dropout = nn.Dropout(options.Dropout);
         activation_dropout = nn.Dropout(options.ActivationDropout);
         activation_fn = options.ActivationFunction switch
@@ -54,12 +54,12 @@ public sealed class SongGenDecoderLayer : nn.Module
             "silu" or "swish" => nn.SiLU(),
             var other => throw new NotSupportedException($"activation_function {other}"),
         };
-        self_attn_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps);
-        encoder_attn = new SongGenAttention(options.HiddenSize, options.NumAttentionHeads, options.NumCrossAttentionKeyValueHeads, isCausal: false, options.AttentionDropout);
-        encoder_attn_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps);
-        fc1 = nn.Linear(options.HiddenSize, options.FfnDim, hasBias: false);
-        fc2 = nn.Linear(options.FfnDim, options.HiddenSize, hasBias: false);
-        final_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps);
+        self_attn_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps, device: device);
+        encoder_attn = new SongGenAttention(options.HiddenSize, options.NumAttentionHeads, options.NumCrossAttentionKeyValueHeads, isCausal: false, options.AttentionDropout, device);
+        encoder_attn_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps, device: device);
+        fc1 = nn.Linear(options.HiddenSize, options.FfnDim, hasBias: false, device: device);
+        fc2 = nn.Linear(options.FfnDim, options.HiddenSize, hasBias: false, device: device);
+        final_layer_norm = nn.LayerNorm(options.HiddenSize, options.LayerNormEps, device: device);
         RegisterComponents();
     }
 

@@ -13,9 +13,9 @@ public sealed class SongGenModel : nn.Module
     private readonly SongGenDecoder decoder;
 #pragma warning restore IDE1006
 
-    public SongGenModel(SongGenDecoderConfig config) : base(nameof(SongGenModel))
+    public SongGenModel(SongGenDecoderConfig config, Device? device = null) : base(nameof(SongGenModel))
     {
-        decoder = new SongGenDecoder(config);
+        decoder = new SongGenDecoder(config, device);
         RegisterComponents();
     }
 
@@ -73,16 +73,16 @@ public sealed class SongGenForCausalLM : nn.Module
     private readonly ModuleList<Linear>? vocal_lm_heads;
 #pragma warning restore IDE1006
 
-    public SongGenForCausalLM(SongGenDecoderConfig config) : base(nameof(SongGenForCausalLM))
+    public SongGenForCausalLM(SongGenDecoderConfig config, Device? device = null) : base(nameof(SongGenForCausalLM))
     {
         Config = config;
-        model = new SongGenModel(config);
+        model = new SongGenModel(config, device);
         lm_heads = new ModuleList<Linear>();
-        for (var k = 0; k < config.NumLmHeads; k++) lm_heads.Add(nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false));
+        for (var k = 0; k < config.NumLmHeads; k++) lm_heads.Add(nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device));
         if (config.HasVocalLmHeads)
         {
             vocal_lm_heads = new ModuleList<Linear>();
-            for (var k = 0; k < config.NumCodebooks; k++) vocal_lm_heads.Add(nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false));
+            for (var k = 0; k < config.NumCodebooks; k++) vocal_lm_heads.Add(nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device));
         }
         RegisterComponents();
     }

@@ -32,13 +32,13 @@ public sealed class ConformerEncoder : nn.Module<Tensor, Tensor, Tensor>
     private readonly Dropout pos_dropout;
 #pragma warning restore IDE1006
 
-    public ConformerEncoder(ConformerEncoderOptions? options = null) : base(nameof(ConformerEncoder))
+    public ConformerEncoder(ConformerEncoderOptions? options = null, Device? device = null) : base(nameof(ConformerEncoder))
     {
         Options = options ?? new ConformerEncoderOptions();
-        embed = new LinearEmbed(Options.InputSize, Options.OutputSize, Options.DropoutRate, Options.LayerNormEps);
+        embed = new LinearEmbed(Options.InputSize, Options.OutputSize, Options.DropoutRate, Options.LayerNormEps, device);
         encoders = new ModuleList<ConformerEncoderLayer>();
-        for (var i = 0; i < Options.NumBlocks; i++) encoders.Add(new ConformerEncoderLayer(Options));
-        after_norm = nn.LayerNorm(Options.OutputSize, Options.LayerNormEps);
+        for (var i = 0; i < Options.NumBlocks; i++) encoders.Add(new ConformerEncoderLayer(Options, device));
+        after_norm = nn.LayerNorm(Options.OutputSize, Options.LayerNormEps, device: device);
         pos_dropout = nn.Dropout(Options.PositionalDropoutRate);
         RegisterComponents();
     }

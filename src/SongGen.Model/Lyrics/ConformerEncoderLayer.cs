@@ -18,12 +18,12 @@ public sealed class ConformerEncoderLayer : nn.Module
     private readonly Dropout dropout;
 #pragma warning restore IDE1006
 
-    public ConformerEncoderLayer(ConformerEncoderOptions options) : base(nameof(ConformerEncoderLayer))
+    public ConformerEncoderLayer(ConformerEncoderOptions options, Device? device = null) : base(nameof(ConformerEncoderLayer))
     {
-        self_attn = new RelPositionMultiHeadedAttention(options.AttentionHeads, options.OutputSize, options.AttentionDropoutRate);
-        feed_forward = new PositionwiseFeedForward(options.OutputSize, options.LinearUnits, options.DropoutRate);
-        norm_ff = nn.LayerNorm(options.OutputSize, options.LayerNormEps);
-        norm_mha = nn.LayerNorm(options.OutputSize, options.LayerNormEps);
+        self_attn = new RelPositionMultiHeadedAttention(options.AttentionHeads, options.OutputSize, options.AttentionDropoutRate, device: device);
+        feed_forward = new PositionwiseFeedForward(options.OutputSize, options.LinearUnits, options.DropoutRate, device);
+        norm_ff = nn.LayerNorm(options.OutputSize, options.LayerNormEps, device: device);
+        norm_mha = nn.LayerNorm(options.OutputSize, options.LayerNormEps, device: device);
         dropout = nn.Dropout(options.DropoutRate);
         RegisterComponents();
     }

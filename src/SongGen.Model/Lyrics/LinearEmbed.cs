@@ -11,9 +11,9 @@ public sealed class LinearEmbed : nn.Module<Tensor, Tensor>
     private readonly Sequential @out;
 #pragma warning restore IDE1006
 
-    public LinearEmbed(long inputSize, long outputSize, double dropoutRate, double eps = 1e-5) : base(nameof(LinearEmbed))
+    public LinearEmbed(long inputSize, long outputSize, double dropoutRate, double eps = 1e-5, Device? device = null) : base(nameof(LinearEmbed))
     {
-        @out = nn.Sequential(nn.Linear(inputSize, outputSize), nn.LayerNorm(outputSize, eps), nn.Dropout(dropoutRate));
+        @out = nn.Sequential(nn.Linear(inputSize, outputSize, device: device), nn.LayerNorm(outputSize, eps, device: device), nn.Dropout(dropoutRate));
         RegisterComponents();
     }
 

@@ -14,10 +14,10 @@ public sealed class PositionwiseFeedForward : nn.Module<Tensor, Tensor>
     private readonly SiLU activation;
 #pragma warning restore IDE1006
 
-    public PositionwiseFeedForward(long size, long hidden, double dropoutRate) : base(nameof(PositionwiseFeedForward))
+    public PositionwiseFeedForward(long size, long hidden, double dropoutRate, Device? device = null) : base(nameof(PositionwiseFeedForward))
     {
-        w_1 = nn.Linear(size, hidden);
-        w_2 = nn.Linear(hidden, size);
+        w_1 = nn.Linear(size, hidden, device: device);
+        w_2 = nn.Linear(hidden, size, device: device);
         dropout = nn.Dropout(dropoutRate);
         activation = nn.SiLU();
         RegisterComponents();

@@ -22,18 +22,18 @@ public sealed class RelPositionMultiHeadedAttention : nn.Module
     private readonly Dropout dropout;
 #pragma warning restore IDE1006
 
-    public RelPositionMultiHeadedAttention(long heads, long size, double dropoutRate, bool keyBias = true) : base(nameof(RelPositionMultiHeadedAttention))
+    public RelPositionMultiHeadedAttention(long heads, long size, double dropoutRate, bool keyBias = true, Device? device = null) : base(nameof(RelPositionMultiHeadedAttention))
     {
         if (size % heads != 0) throw new ArgumentException("size must be a multiple of heads");
         Heads = heads;
         HeadDim = size / heads;
-        linear_q = nn.Linear(size, size);
-        linear_k = nn.Linear(size, size, hasBias: keyBias);
-        linear_v = nn.Linear(size, size);
-        linear_out = nn.Linear(size, size);
-        linear_pos = nn.Linear(size, size, hasBias: false);
-        pos_bias_u = new Parameter(empty(heads, HeadDim));
-        pos_bias_v = new Parameter(empty(heads, HeadDim));
+        linear_q = nn.Linear(size, size, device: device);
+        linear_k = nn.Linear(size, size, hasBias: keyBias, device: device);
+        linear_v = nn.Linear(size, size, device: device);
+        linear_out = nn.Linear(size, size, device: device);
+        linear_pos = nn.Linear(size, size, hasBias: false, device: device);
+        pos_bias_u = new Parameter(empty(heads, HeadDim, device: device));
+        pos_bias_v = new Parameter(empty(heads, HeadDim, device: device));
         using (no_grad())
         {
             nn.init.xavier_uniform_(pos_bias_u);

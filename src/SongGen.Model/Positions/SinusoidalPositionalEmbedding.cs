@@ -21,10 +21,14 @@ public sealed class SinusoidalPositionalEmbedding : nn.Module<Tensor, long, Tens
     private readonly Parameter weights;
 #pragma warning restore IDE1006
 
-    public SinusoidalPositionalEmbedding(long numPositions, long embeddingDim) : base(nameof(SinusoidalPositionalEmbedding))
+    public SinusoidalPositionalEmbedding(long numPositions, long embeddingDim, Device? device = null) : base(nameof(SinusoidalPositionalEmbedding))
     {
         EmbeddingDim = embeddingDim;
-        weights = new Parameter(BuildTable(numPositions, embeddingDim), requires_grad: false);
+        var table = device?.type == DeviceType.META
+            ? empty(numPositions, embeddingDim, device: device)   // shapes only
+            : BuildTable(numPositions, embeddingDim);
+        if (device is not null && table.device != device) table = table.to(device);
+        weights = new Parameter(table, requires_grad: false);
         RegisterComponents();
     }
 
