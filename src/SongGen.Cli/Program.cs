@@ -19,6 +19,7 @@ namespace SongGen.Cli
             root.Subcommands.Add(CacheCommands.Create(context));
             root.Subcommands.Add(TextCommands.Create(context));
             root.Subcommands.Add(CkptCommands.Create(context));
+            root.Subcommands.Add(ModelCommands.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
             return root;
         }
