@@ -38,13 +38,11 @@ public sealed class HubClient : IDisposable
 {
     private const string DefaultRevision = "main";
     private const int PathsInfoBatch = 500;
-    private readonly bool _ownsHttp;
 
     public HubClient(HubClientOptions options, HttpMessageHandler? primaryHandler = null)
     {
         Options = options;
         Http = HubHttpPipeline.Create(options, primaryHandler);
-        _ownsHttp = true;
         var settings = RefitSettings.ForJsonContext(HubJsonContext.Default);
         // Surface transport failures as they are (HttpRequestException, OfflineModeException, HubException on timeouts),
         // not wrapped in Refit's ApiRequestException: callers and the cache fallback match on those types.
@@ -280,6 +278,6 @@ public sealed class HubClient : IDisposable
 
     public void Dispose()
     {
-        if (_ownsHttp) Http.Dispose();
+        Http.Dispose();
     }
 }
