@@ -34,7 +34,7 @@ public sealed record HubFileMetadata(string CommitHash, string Etag, long Size, 
 /// The read side of the Hugging Face Hub REST API: whoami, search, repo info, trees, paths-info, refs and file metadata.
 /// Typed errors come from status and <c>X-Error-Code</c>; listings are async streams that follow <c>Link</c> pages.
 /// </summary>
-public sealed class HubClient : IDisposable
+public sealed partial class HubClient : IDisposable
 {
     private const string DefaultRevision = "main";
     private const int PathsInfoBatch = 500;

@@ -28,6 +28,8 @@ public sealed class HubClientOptions
 
     public HubDownloadOptions Download { get; set; } = new();
 
+    public HubUploadOptions Upload { get; set; } = new();
+
     /// <summary>Clock for backoff delays and timeouts; tests inject a fake one so they never sleep. Default system clock.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -88,4 +90,29 @@ public sealed class HubDownloadOptions
 
     /// <summary>How long to wait for another process holding the blob's lock. Default 10 min.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>How commits are prepared and files sent.</summary>
+public sealed class HubUploadOptions
+{
+    /// <summary>Files per preupload request. Default 256 (Python's).</summary>
+    public int PreuploadBatchSize { get; set; } = 256;
+
+    /// <summary>Objects per LFS batch request. Default 256.</summary>
+    public int LfsBatchSize { get; set; } = 256;
+
+    /// <summary>Most files (added or deleted) in one commit; more are split into "… (part N)" commits. Default 200.</summary>
+    public int MaxFilesPerCommit { get; set; } = 200;
+
+    /// <summary>Most bytes of regular (inline, base64) content in one commit. Default 64 MiB.</summary>
+    public long MaxInlineBytesPerCommit { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>LFS objects sent at once. Default 4.</summary>
+    public int MaxConcurrentFiles { get; set; } = 4;
+
+    /// <summary>Parts of one multipart object sent at once. Default 5 (the JS client's).</summary>
+    public int MaxConcurrentParts { get; set; } = 5;
+
+    /// <summary>Times a commit is sent again after an ambiguous failure once the branch head shows it was not applied. Default 2.</summary>
+    public int MaxCommitAttempts { get; set; } = 3;
 }

@@ -51,4 +51,38 @@ public interface IHubApi
     /// <summary>File content from the resolve URL (regular files; LFS answers 302 to the CDN). <paramref name="range"/> as <c>bytes=a-b</c>.</summary>
     [Get("/{**repoPath}/resolve/{revision}/{**path}")]
     Task<HttpResponseMessage> ResolveGetAsync(string repoPath, string revision, string path, [Header("Range")] string? range, CancellationToken cancellationToken);
+
+    // ---------------------------------------------------------------- write side (never retried unless allowRetry says so)
+
+    [Post("/api/repos/create")]
+    Task<HttpResponseMessage> CreateRepoAsync([Body] CreateRepoRequest body, CancellationToken cancellationToken);
+
+    [Delete("/api/repos/delete")]
+    Task<HttpResponseMessage> DeleteRepoAsync([Body] DeleteRepoRequest body, CancellationToken cancellationToken);
+
+    /// <summary>Settings body built by hand: <c>gated</c> is a string or the JSON <c>false</c>.</summary>
+    [Put("/api/{plural}/{**repoId}/settings")]
+    Task<HttpResponseMessage> UpdateSettingsAsync(string plural, string repoId, [Body] HttpContent body, CancellationToken cancellationToken);
+
+    [Post("/api/{plural}/{**repoId}/branch/{branch}")]
+    Task<HttpResponseMessage> CreateBranchAsync(string plural, string repoId, string branch, [Body] CreateBranchRequest body, CancellationToken cancellationToken);
+
+    [Delete("/api/{plural}/{**repoId}/branch/{branch}")]
+    Task<HttpResponseMessage> DeleteBranchAsync(string plural, string repoId, string branch, CancellationToken cancellationToken);
+
+    [Post("/api/{plural}/{**repoId}/tag/{revision}")]
+    Task<HttpResponseMessage> CreateTagAsync(string plural, string repoId, string revision, [Body] CreateTagRequest body, CancellationToken cancellationToken);
+
+    [Delete("/api/{plural}/{**repoId}/tag/{tag}")]
+    Task<HttpResponseMessage> DeleteTagAsync(string plural, string repoId, string tag, CancellationToken cancellationToken);
+
+    /// <summary>Asks how each file would be stored (regular or LFS) and the remote oid of existing paths; a read, so retried.</summary>
+    [Post("/api/{plural}/{**repoId}/preupload/{revision}")]
+    Task<HttpResponseMessage> PreuploadAsync(string plural, string repoId, string revision, [Query, AliasAs("create_pr")] string? createPr,
+        [Body] PreuploadRequest body, [Property(HubHttpPipeline.AllowRetryKey)] bool allowRetry, CancellationToken cancellationToken);
+
+    /// <summary>The NDJSON commit. Never retried by the pipeline: the committer checks the branch head after an ambiguous failure.</summary>
+    [Post("/api/{plural}/{**repoId}/commit/{revision}")]
+    Task<HttpResponseMessage> CommitAsync(string plural, string repoId, string revision, [Query, AliasAs("create_pr")] string? createPr,
+        [Body] HttpContent body, CancellationToken cancellationToken);
 }

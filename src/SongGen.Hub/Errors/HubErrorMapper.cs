@@ -56,7 +56,13 @@ internal static class HubErrorMapper
         return status switch
         {
             HttpStatusCode.Unauthorized => new HubUnauthorizedException($"Unauthorized for {what}: the token is missing or invalid{tail}", status, requestId),
+            HttpStatusCode.Forbidden when IsWrite(response.RequestMessage) => new HubUnauthorizedException(
+                $"Forbidden for {what}: your token may not write here; use a write token (role 'write') of a user who may write to this repository{tail}", status, requestId),
             HttpStatusCode.Forbidden => new HubUnauthorizedException($"Forbidden for {what}: make sure your token has the needed permission{tail}", status, requestId),
+            HttpStatusCode.Conflict => new HubConflictException($"Conflict for {what} (409): it already exists or another operation is in progress{tail}", status, requestId),
+            HttpStatusCode.PreconditionFailed => new CommitConflictException(
+                $"Conflict for {what} (412): the branch moved since the commit this change is based on; nothing was overwritten, re-run against the new head{tail}",
+                status, requestId),
             HttpStatusCode.NotFound => new EntryNotFoundException($"Not found: {what} ({url}){tail}", status, requestId),
             HttpStatusCode.TooManyRequests => RateLimit(response, what, tail, requestId),
             HttpStatusCode.RequestedRangeNotSatisfiable => new HubHttpException(
@@ -71,6 +77,14 @@ internal static class HubErrorMapper
         var reset = RetryHints.RateLimitReset(response) ?? RetryHints.RetryAfter(response);
         var when = reset is { } r ? $"; the limit resets in {Math.Ceiling(r.TotalSeconds)} s" : "";
         return new RateLimitedException($"Rate limited by the Hub for {what}{when}{tail}", reset, requestId);
+    }
+
+    /// <summary>Writes are the calls that change the Hub: anything but GET/HEAD, except the reads sent as POST.</summary>
+    private static bool IsWrite(HttpRequestMessage? request)
+    {
+        if (request is null || request.Method == HttpMethod.Get || request.Method == HttpMethod.Head) return false;
+        var path = request.RequestUri?.AbsolutePath ?? "";
+        return !path.Contains("/paths-info/", StringComparison.Ordinal);
     }
 
     /// <summary>Repo URLs are those where Python maps 401 to RepositoryNotFound: /api/{type}s/… and …/resolve/….</summary>

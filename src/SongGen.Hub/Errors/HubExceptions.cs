@@ -51,8 +51,32 @@ public sealed class RateLimitedException(string message, TimeSpan? resetAfter, s
 /// <summary>The Hub answered 5xx after all retries.</summary>
 public sealed class HubServerException(string message, HttpStatusCode? status = null, string? requestId = null) : HubException(message, status, requestId);
 
-/// <summary>Any other refusal (400, 409, 412, 416…).</summary>
-public sealed class HubHttpException(string message, HttpStatusCode? status = null, string? requestId = null) : HubException(message, status, requestId);
+/// <summary>Any other refusal (400, 416, 422…).</summary>
+public class HubHttpException(string message, HttpStatusCode? status = null, string? requestId = null) : HubException(message, status, requestId);
+
+/// <summary>409: the thing to create already exists (a repo, a branch, a tag), or a conflicting operation is running.</summary>
+public class HubConflictException(string message, HttpStatusCode? status = null, string? requestId = null) : HubHttpException(message, status, requestId);
+
+/// <summary>
+/// 412, or a head found moved: the branch changed since the commit this upload was based on. Nothing was overwritten;
+/// re-run against the new head (or make a new sync plan).
+/// </summary>
+public sealed class CommitConflictException(string message, HttpStatusCode? status = null, string? requestId = null) : HubHttpException(message, status, requestId)
+{
+    /// <summary>The parent the commit was based on.</summary>
+    public string? ExpectedParent { get; init; }
+    /// <summary>The branch head found instead, when known.</summary>
+    public string? CurrentHead { get; init; }
+}
+
+/// <summary>
+/// The commit request failed in a way that does not say whether the Hub applied it (connection reset, timeout, 5xx),
+/// and checking the branch head could not settle it either. Look at the branch before committing again.
+/// </summary>
+public sealed class CommitOutcomeUnknownException(string message, Exception? inner = null) : HubException(message, inner: inner);
+
+/// <summary>The LFS storage refused an object (a per-object error of the batch API, e.g. 403 storage limit, 422 bad size).</summary>
+public sealed class LfsUploadException(string message, HttpStatusCode? status = null) : HubException(message, status);
 
 /// <summary>A network request was needed while <c>HF_HUB_OFFLINE</c> is set.</summary>
 public sealed class OfflineModeException(string message) : HubException(message);

@@ -63,7 +63,8 @@ public sealed class ResponseParsingTests
     [InlineData(429, null, null, typeof(RateLimitedException))]
     [InlineData(500, null, null, typeof(HubServerException))]
     [InlineData(503, null, null, typeof(HubServerException))]
-    [InlineData(409, null, null, typeof(HubHttpException))]
+    [InlineData(409, null, null, typeof(HubConflictException))]
+    [InlineData(412, null, null, typeof(CommitConflictException))]
     public async Task StatusAndErrorCodeMapToTypedErrors(int status, string? code, string? message, Type expected)
     {
         using var response = Response((HttpStatusCode)status, json: "{\"error\":\"server says no\"}");
