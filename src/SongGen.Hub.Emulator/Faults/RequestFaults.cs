@@ -26,6 +26,9 @@ internal sealed class RequestFaults
 
     public Fault? ClaimStatus() => Candidates(FaultKind.Status).FirstOrDefault(rule => rule.TryFire())?.Fault;
 
+    /// <summary>For an upload: the request body byte count after which to reset the connection (a ResetAfterBytes rule).</summary>
+    public long? ClaimUploadReset() => Candidates(FaultKind.ResetAfterBytes).FirstOrDefault(rule => rule.TryFire())?.Fault.Amount;
+
     public bool ClaimIgnoreRange() => Candidates(FaultKind.IgnoreRange).Any(rule => rule.TryFire());
 
     /// <summary>Claims every matching body fault (one of each kind) for a body about to be sent.</summary>

@@ -43,17 +43,7 @@ internal sealed class ObjectStore
                 long? knownLength = source.CanSeek ? source.Length - source.Position : null;
                 stored = await CopyAndHashAsync(source, tempPath, knownLength, ct);
             }
-            var finalPath = PathOf(stored.Sha256);
-            Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-            if (File.Exists(finalPath))
-            {
-                File.Delete(tempPath);
-            }
-            else
-            {
-                // Same content ingested concurrently ends in the same bytes, so losing the race is harmless.
-                try { File.Move(tempPath, finalPath); } catch (IOException) when (File.Exists(finalPath)) { File.Delete(tempPath); }
-            }
+            MoveIntoPlace(tempPath, stored.Sha256);
             return stored;
         }
         catch
@@ -61,6 +51,26 @@ internal sealed class ObjectStore
             File.Delete(tempPath);
             throw;
         }
+    }
+
+    /// <summary>A fresh path in the ingest folder (same file system as the objects, so moving it in is atomic).</summary>
+    public string NewTempPath() => Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Where the parts of one multipart upload wait for their completion call.</summary>
+    public string UploadFolder(string uploadId) => Path.Combine(_tempRoot, "uploads", uploadId);
+
+    /// <summary>Moves a fully written and verified temp file to its content address (or drops it if already there).</summary>
+    public void MoveIntoPlace(string tempPath, string sha256)
+    {
+        var finalPath = PathOf(sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        if (File.Exists(finalPath))
+        {
+            File.Delete(tempPath);
+            return;
+        }
+        // Same content ingested concurrently ends in the same bytes, so losing the race is harmless.
+        try { File.Move(tempPath, finalPath); } catch (IOException) when (File.Exists(finalPath)) { File.Delete(tempPath); }
     }
 
     private static async Task<StoredObject> CopyAndHashAsync(Stream source, string tempPath, long? knownLength, CancellationToken ct)
