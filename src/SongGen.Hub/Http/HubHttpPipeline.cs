@@ -57,7 +57,8 @@ internal static class HubHttpPipeline
         return new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(0, retry.MaxRetries),
+                // Polly wants at least one; with MaxRetries 0 the handler bypasses the pipeline.
+                MaxRetryAttempts = Math.Max(1, retry.MaxRetries),
                 BackoffType = DelayBackoffType.Exponential,
                 Delay = retry.BaseDelay,
                 MaxDelay = retry.MaxDelay,

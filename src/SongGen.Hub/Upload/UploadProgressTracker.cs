@@ -17,7 +17,8 @@ internal sealed class UploadProgressTracker(IProgress<UploadEvent>? sink, TimePr
     private long _hashed;
     private long _sendTotal;
     private long _sent;
-    private long _lastEmit = long.MinValue;
+    private long _lastHashEmit = long.MinValue;
+    private long _lastSendEmit = long.MinValue;
 
     public void Emit(UploadEvent e) => sink?.Report(e);
 
@@ -34,7 +35,7 @@ internal sealed class UploadProgressTracker(IProgress<UploadEvent>? sink, TimePr
         lock (_gate)
         {
             _hashed += bytes;
-            e = Throttle() ? new UploadEvent { Kind = UploadEventKind.Hashing, Path = path, Bytes = _hashed, Total = _hashTotal } : null;
+            e = Throttle(ref _lastHashEmit) ? new UploadEvent { Kind = UploadEventKind.Hashing, Path = path, Bytes = _hashed, Total = _hashTotal } : null;
         }
         if (e is not null) Emit(e);
     }
@@ -56,7 +57,7 @@ internal sealed class UploadProgressTracker(IProgress<UploadEvent>? sink, TimePr
             var now = time.GetTimestamp();
             _samples.Enqueue((now, _sent));
             while (_samples.Count > 2 && time.GetElapsedTime(_samples.Peek().Ticks, now) > SpeedWindow) _samples.Dequeue();
-            e = Throttle() ? Uploading(path) : null;
+            e = Throttle(ref _lastSendEmit) ? Uploading(path) : null;
         }
         if (e is not null) Emit(e);
     }
@@ -86,11 +87,11 @@ internal sealed class UploadProgressTracker(IProgress<UploadEvent>? sink, TimePr
         return new UploadEvent { Kind = UploadEventKind.Uploading, Path = path, Bytes = _sent, Total = _sendTotal, BytesPerSecond = speed, EtaSeconds = eta };
     }
 
-    private bool Throttle()
+    private bool Throttle(ref long last)
     {
         var now = time.GetTimestamp();
-        if (_lastEmit != long.MinValue && time.GetElapsedTime(_lastEmit, now) < MinInterval) return false;
-        _lastEmit = now;
+        if (last != long.MinValue && time.GetElapsedTime(last, now) < MinInterval) return false;
+        last = now;
         return true;
     }
 }
