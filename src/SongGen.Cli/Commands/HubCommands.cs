@@ -7,7 +7,7 @@ using SongGen.Hub.Emulator;
 
 namespace SongGen.Cli.Commands;
 
-/// <summary><c>songgen hub whoami|search|info|ls|download|serve</c>.</summary>
+/// <summary><c>songgen hub whoami|search|info|ls|download|create|delete|upload|sync|serve</c>.</summary>
 internal static class HubCommands
 {
     public static Command Create(CliContext context)
@@ -18,6 +18,7 @@ internal static class HubCommands
         hub.Subcommands.Add(Info(context));
         hub.Subcommands.Add(List(context));
         hub.Subcommands.Add(Download(context));
+        foreach (var write in HubWriteCommands.Create(context)) hub.Subcommands.Add(write);
         hub.Subcommands.Add(Serve(context));
         return hub;
     }
