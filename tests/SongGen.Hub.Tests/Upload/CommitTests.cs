@@ -241,6 +241,46 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_commit_applied_but_whose_answer_was_lost_is_recognised_from_the_head_and_not_sent_again()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var committer = new HubCommitter(h.Client);
+        // The Hub applies the commit, then the connection drops before its answer arrives.
+        var drop = hub.Faults.Add(Fault.ResetAfterBytes(0), FaultTarget.Api, pathContains: "/commit/", method: "POST");
+        hub.Emulator.ClearRequests();
+
+        var result = await h.Run(ct => committer.CreateCommitAsync(new CommitRequest(repo,
+            [CommitAdd.FromBytes("x.txt", UploadHarness.Text("x")), CommitAdd.FromBytes("w.bin", UploadHarness.Binary(3000, 7))]), cancellationToken: ct));
+
+        Assert.Equal(1, drop.FiredCount);
+        Assert.True(Assert.Single(UploadHarness.Commits(hub)).Aborted);
+        Assert.Equal(await UploadHarness.HeadAsync(h, repo), result.CommitOid);
+        Assert.Equal(UploadHarness.Text("x"), await h.ServedBytesAsync("/alice/upload-test/resolve/main/x.txt"));
+    }
+
+    [Fact]
+    public async Task A_lost_answer_with_someone_elses_commit_on_top_is_a_conflict_not_a_resend()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var committer = new HubCommitter(h.Client);
+        var start = await UploadHarness.HeadAsync(h, repo);
+        // Someone else's commit lands, and ours (based on the old head) fails with a 503 the Hub did not apply.
+        await h.Run(ct => committer.CreateCommitAsync(new CommitRequest(repo, [CommitAdd.FromBytes("theirs.txt", UploadHarness.Text("t"))]), cancellationToken: ct));
+        hub.Faults.Add(Fault.Status(503), FaultTarget.Api, pathContains: "/commit/", method: "POST");
+        hub.Emulator.ClearRequests();
+
+        await h.RunFails<CommitConflictException>(ct => committer.CreateCommitAsync(
+            new CommitRequest(repo, [CommitAdd.FromBytes("mine.txt", UploadHarness.Text("m"))]) { ParentCommit = start }, cancellationToken: ct));
+
+        Assert.Single(UploadHarness.Commits(hub));
+        Assert.DoesNotContain("mine.txt", (await UploadHarness.TreeAsync(h, repo)).Keys);
+    }
+
+    [Fact]
     public async Task A_permanent_error_fails_fast_without_retries()
     {
         await using var hub = await UploadHarness.StartAsync();
