@@ -127,6 +127,23 @@ public sealed class RepoAdminTests
     }
 
     [Fact]
+    public async Task Auth_check_tells_read_and_write_permission()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        await hub.Store.CreateRepoAsync("model", "alice/checked", gated: "manual");
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        using var reader = hub.CreateHttpClient(TestHub.AliceReadToken);
+        using var bob = hub.CreateHttpClient(TestHub.BobToken);
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync("/api/models/alice/checked/auth-check/write")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/api/models/alice/checked/auth-check")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/api/models/alice/checked/auth-check/write")).StatusCode);
+        using var gated = await bob.GetAsync("/api/models/alice/checked/auth-check");
+        Assert.Equal(HttpStatusCode.Forbidden, gated.StatusCode);
+        Assert.Equal("GatedRepo", gated.Header("X-Error-Code"));
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync("/api/models/alice/none/auth-check")).StatusCode);
+    }
+
+    [Fact]
     public async Task Deleted_repo_is_gone_and_a_second_delete_is_404()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);

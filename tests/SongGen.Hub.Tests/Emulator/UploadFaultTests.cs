@@ -119,6 +119,26 @@ public sealed class UploadFaultTests
     }
 
     [Fact]
+    public async Task Reset_after_the_commit_is_applied_leaves_the_commit_in_place()
+    {
+        await using var hub = await StartAsync();
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        var head = hub.Store.ResolveRevision("model", Repo, "main");
+        hub.Faults.Add(Fault.ResetAfterBytes(0), FaultTarget.Api, pathContains: "/commit/", method: "POST");
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
+        {
+            using var response = await CommitAsync(alice, "models/" + Repo, "main", [HeaderLine("Landed", parentCommit: head), FileLine("a.txt", [1])]);
+            await response.Content.ReadAsByteArrayAsync();
+        });
+        // The answer was lost but the commit landed: the branch head tells.
+        var newHead = hub.Store.ResolveRevision("model", Repo, "main");
+        Assert.NotEqual(head, newHead);
+        using var commits = await alice.GetAsync($"/api/models/{Repo}/commits/main");
+        Assert.Equal("Landed", (await commits.JsonAsync())[0].GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task Cdn_download_faults_do_not_hit_uploads()
     {
         await using var hub = await StartAsync();
