@@ -109,6 +109,8 @@ internal sealed class HubRouter
             [_, var ns, var name, "commit", .. var rev] when HttpMethods.IsPost(method) =>
                 _commit.HandleAsync(call, kind, ns, name, RevisionOrMain(rev)),
             [_, var ns, var name, "settings"] when HttpMethods.IsPut(method) => _admin.SettingsAsync(call, kind, ns, name),
+            [_, var ns, var name, "auth-check"] when isRead => _admin.AuthCheckAsync(call, kind, ns, name, write: false),
+            [_, var ns, var name, "auth-check", "write"] when isRead => _admin.AuthCheckAsync(call, kind, ns, name, write: true),
             [_, var ns, var name, "branch", _, ..] when HttpMethods.IsPost(method) =>
                 _admin.CreateBranchAsync(call, kind, ns, name, string.Join('/', s[4..])),
             [_, var ns, var name, "branch", _, ..] when HttpMethods.IsDelete(method) =>

@@ -230,6 +230,28 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
         });
     }
 
+    /// <summary>
+    /// <c>GET /api/{type}s/{id}/auth-check[/write]</c> (Python <c>auth_check</c>): 200 <c>{}</c> when the caller may read
+    /// (download, for gated repos) or write; otherwise the error a real call would get.
+    /// </summary>
+    public async Task AuthCheckAsync(HubCall call, RepoKind kind, string ns, string name, bool write)
+    {
+        RepoSnapshot? repo = write
+            ? await WriteAccess.FindWritableAsync(call, Store, kind, ns, name, $"write to {ns}/{name}")
+            : await RepoLookup.FindVisibleAsync(call, Store, kind, ns, name);
+        if (repo is null)
+        {
+            return;
+        }
+        if (!write && !repo.CanDownload(call.User))
+        {
+            await HubResponses.ErrorAsync(call.Http, call.User is null ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
+                "GatedRepo", $"Access to {kind.Singular()} {repo.RepoId} is restricted.");
+            return;
+        }
+        await HubResponses.JsonAsync(call, new JsonObject());
+    }
+
     /// <summary>The Hub's own address as the caller reached it (response URLs must point back to this emulator).</summary>
     public static string HubBase(HubCall call) => $"{call.Http.Request.Scheme}://{call.Http.Request.Host}";
 
