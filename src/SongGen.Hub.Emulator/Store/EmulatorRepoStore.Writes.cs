@@ -163,6 +163,7 @@ public sealed partial class EmulatorRepoStore
                 }
                 deleted.Add(path);
             }
+            RequireNoFileFolderClash(parent, deleted, request.Adds);
             var commit = CommitOnto(document, parent, request.Adds.ToList(), deleted, request.Title, request.Description, request.Author, when);
             int? prNumber = null;
             if (request.CreatePullRequest)
@@ -193,6 +194,23 @@ public sealed partial class EmulatorRepoStore
     {
         var path = Objects.PathOf(sha256);
         return File.Exists(path) ? new FileInfo(path).Length : null;
+    }
+
+    /// <summary>Git cannot hold "a" as a file and "a/b" under a folder "a" at once; the Hub refuses such commits.</summary>
+    private static void RequireNoFileFolderClash(CommitDocument parent, List<string> deleted, IReadOnlyList<CommitAdd> adds)
+    {
+        var files = parent.Files.Keys.Where(key => !deleted.Any(gone => key == gone || RepoPaths.IsUnder(key, gone)))
+            .Concat(adds.Select(add => add.Path))
+            .ToHashSet(StringComparer.Ordinal);
+        var folders = files.SelectMany(RepoPaths.Ancestors).ToHashSet(StringComparer.Ordinal);
+        if (adds.FirstOrDefault(add => folders.Contains(add.Path)) is { } onFolder)
+        {
+            throw new StoreRejection(422, null, $"Cannot add the file '{onFolder.Path}': a folder with that path exists.");
+        }
+        if (adds.FirstOrDefault(add => RepoPaths.Ancestors(add.Path).Any(files.Contains)) is { } underFile)
+        {
+            throw new StoreRejection(422, null, $"Cannot add '{underFile.Path}': one of its parent folders is a file.");
+        }
     }
 
     private static void RequireFreshParent(string? parentCommit, CommitDocument head)
