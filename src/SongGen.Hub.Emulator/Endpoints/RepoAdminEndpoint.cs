@@ -56,6 +56,11 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
                     await HubResponses.BadRequestAsync(call, error);
                     return;
                 }
+                if (!CommitEndpoint.IsValidPath(path))
+                {
+                    await HubResponses.ErrorAsync(call.Http, StatusCodes.Status422UnprocessableEntity, null, $"Invalid path in repo: '{path}'");
+                    return;
+                }
                 files.Add(EmulatorFile.FromBytes(path, bytes));
             }
         }

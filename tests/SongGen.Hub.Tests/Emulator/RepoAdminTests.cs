@@ -54,6 +54,28 @@ public sealed class RepoAdminTests
     }
 
     [Fact]
+    public async Task Files_sent_with_create_land_in_the_repo()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        using var created = await alice.PostAsync("/api/repos/create", JsonContent.Create(new JsonObject
+        {
+            ["name"] = "with-files", ["organization"] = "alice", ["type"] = "model",
+            ["files"] = new JsonArray(new JsonObject { ["path"] = "README.md", ["content"] = Convert.ToBase64String("---\nlicense: mit\n---\n"u8), ["encoding"] = "base64" }),
+        }));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        using var info = await alice.GetAsync("/api/models/alice/with-files");
+        Assert.Equal("mit", (await info.JsonAsync()).GetProperty("cardData").GetProperty("license").GetString());
+
+        using var badPath = await alice.PostAsync("/api/repos/create", JsonContent.Create(new JsonObject
+        {
+            ["name"] = "bad-files", ["files"] = new JsonArray(new JsonObject { ["path"] = "../x", ["content"] = "" }),
+        }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badPath.StatusCode);
+        Assert.False(hub.Store.RepoExists("model", "alice/bad-files"));
+    }
+
+    [Fact]
     public async Task Legacy_private_flag_is_accepted()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);
