@@ -45,6 +45,36 @@ public sealed partial class EmulatorRepoStore
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Renames a repository (history, refs and id kept); the new namespace becomes its owner. Refused with 409 when
+    /// the target exists.
+    /// </summary>
+    public Task MoveRepoAsync(string type, string fromRepoId, string toRepoId)
+    {
+        var kind = RepoKinds.Parse(type);
+        ValidateRepoId(toRepoId);
+        lock (_gate)
+        {
+            var entry = Require(kind, fromRepoId);
+            if (_repos.ContainsKey((kind, toRepoId)))
+            {
+                throw StoreRejection.Conflict($"A {kind.Singular()} repository called {toRepoId} already exists.");
+            }
+            var document = entry.Document;
+            document.RepoId = toRepoId;
+            document.Owner = toRepoId.Split('/')[0];
+            var moved = new RepoEntry(document, RepoFolder(kind, toRepoId));
+            Save(moved);
+            _repos.Remove((kind, fromRepoId));
+            _repos[(kind, toRepoId)] = moved;
+            if (Directory.Exists(entry.Folder))
+            {
+                Directory.Delete(entry.Folder, recursive: true);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Deletes a branch; the default branch cannot be deleted.</summary>
     public Task DeleteBranchAsync(string type, string repoId, string branch)
     {

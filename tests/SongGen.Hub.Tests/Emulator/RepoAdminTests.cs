@@ -207,6 +207,31 @@ public sealed class RepoAdminTests
     }
 
     [Fact]
+    public async Task Moved_repo_keeps_its_history_under_the_new_name()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        await hub.Store.CreateRepoAsync("model", "alice/old-name");
+        await hub.Store.CommitAsync("model", "alice/old-name", "main", [EmulatorFile.FromText("a.txt", "a")]);
+        await hub.Store.CreateRepoAsync("model", "alice/taken");
+        var head = hub.Store.ResolveRevision("model", "alice/old-name", "main");
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+
+        using var taken = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "alice/taken", ["type"] = "model" }));
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        using var elsewhere = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "bob/mine" }));
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+
+        using var moved = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "alice/new-name", ["type"] = "model" }));
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.False(hub.Store.RepoExists("model", "alice/old-name"));
+        Assert.Equal(head, hub.Store.ResolveRevision("model", "alice/new-name", "main"));
+        await hub.RestartAsync();
+        using var client = hub.CreateHttpClient(TestHub.AliceToken);
+        Assert.Equal("a", await client.GetStringAsync("/alice/new-name/resolve/main/a.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/models/alice/old-name")).StatusCode);
+    }
+
+    [Fact]
     public async Task Settings_switch_visibility_and_gating()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);
