@@ -87,6 +87,8 @@ internal sealed class HubRouter
                 return _admin.CreateAsync(call);
             case ["repos", "delete"] when HttpMethods.IsDelete(method):
                 return _admin.DeleteAsync(call);
+            case ["repos", "move"] when HttpMethods.IsPost(method):
+                return _admin.MoveAsync(call);
             case ["repos", ..]:
                 return HubResponses.NotFoundAsync(call.Http);
         }

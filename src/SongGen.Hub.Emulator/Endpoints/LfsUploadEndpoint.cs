@@ -53,7 +53,7 @@ internal sealed class LfsUploadEndpoint(EmulatorServices services)
             await HubResponses.BadRequestAsync(call, $"Content-Length is {declared} but this URL is for {size} bytes.");
             return;
         }
-        var outcome = await ReceiveAsync(call, cut => services.Uploads.ReceiveObjectAsync(call.Http.Request.Body, oid, size, cut, call.Aborted));
+        var outcome = await ReceiveAsync(call, faults => services.Uploads.ReceiveObjectAsync(call.Http.Request.Body, oid, size, faults, call.Aborted));
         await AnswerAsync(call, outcome, oid, size, etag: null);
     }
 
@@ -68,9 +68,9 @@ internal sealed class LfsUploadEndpoint(EmulatorServices services)
         }
         var expected = part < partCount ? chunk : size - chunk * (partCount - 1);
         string? etag = null;
-        var outcome = await ReceiveAsync(call, async cut =>
+        var outcome = await ReceiveAsync(call, async faults =>
         {
-            var (result, partETag) = await services.Uploads.ReceivePartAsync(call.Http.Request.Body, uploadId, part, expected, cut, call.Aborted);
+            var (result, partETag) = await services.Uploads.ReceivePartAsync(call.Http.Request.Body, uploadId, part, expected, faults, call.Aborted);
             etag = partETag;
             return result;
         });
@@ -108,12 +108,12 @@ internal sealed class LfsUploadEndpoint(EmulatorServices services)
         await HubResponses.JsonAsync(call, new JsonObject { ["oid"] = oid, ["size"] = size }, contentType: HubResponses.GitLfsContentType);
     }
 
-    /// <summary>Runs the receive with the upload's reset fault, if one is claimed; a client going away counts as cut.</summary>
-    private static async Task<UploadOutcome> ReceiveAsync(HubCall call, Func<long?, Task<UploadOutcome>> receive)
+    /// <summary>Runs the receive with the upload faults claimed for it (reset, throttle); a client going away counts as cut.</summary>
+    private static async Task<UploadOutcome> ReceiveAsync(HubCall call, Func<UploadFaults, Task<UploadOutcome>> receive)
     {
         try
         {
-            return await receive(call.Faults.ClaimUploadReset());
+            return await receive(call.Faults.ClaimUploadFaults());
         }
         catch (Exception exception) when (exception is IOException or OperationCanceledException or BadHttpRequestException)
         {

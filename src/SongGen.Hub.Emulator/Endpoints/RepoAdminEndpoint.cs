@@ -56,6 +56,11 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
                     await HubResponses.BadRequestAsync(call, error);
                     return;
                 }
+                if (!CommitEndpoint.IsValidPath(path))
+                {
+                    await HubResponses.ErrorAsync(call.Http, StatusCodes.Status422UnprocessableEntity, null, $"Invalid path in repo: '{path}'");
+                    return;
+                }
                 files.Add(EmulatorFile.FromBytes(path, bytes));
             }
         }
@@ -107,6 +112,43 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
             return;
         }
         await HubResponses.TextAsync(call.Http, StatusCodes.Status200OK, "OK");
+    }
+
+    /// <summary>Body <c>{"fromRepo","toRepo","type"?}</c> (Python <c>move_repo</c>); needs write access to both namespaces.</summary>
+    public async Task MoveAsync(HubCall call)
+    {
+        if (await WriteAccess.ReadJsonObjectAsync(call) is not { } body)
+        {
+            return;
+        }
+        var type = WriteAccess.String(body, "type") ?? "model";
+        var from = WriteAccess.String(body, "fromRepo") ?? "";
+        var to = WriteAccess.String(body, "toRepo") ?? "";
+        if (!RepoKinds.TryParse(type, out var kind) || from.Split('/') is not [var fromNs, var fromName] || to.Split('/') is not [var toNs, _])
+        {
+            await HubResponses.BadRequestAsync(call, "Expected {\"fromRepo\": \"ns/name\", \"toRepo\": \"ns/name\", \"type\": \"model|dataset|space\"}.");
+            return;
+        }
+        if (await WriteAccess.FindWritableAsync(call, Store, kind, fromNs, fromName, $"move {from}") is null
+            || !await WriteAccess.CheckAsync(call, toNs, $"move a repo into the namespace '{toNs}'"))
+        {
+            return;
+        }
+        try
+        {
+            await Store.MoveRepoAsync(kind.Singular(), from, to);
+        }
+        catch (StoreRejection rejection)
+        {
+            await WriteAccess.RejectAsync(call, rejection);
+            return;
+        }
+        catch (ArgumentException exception)
+        {
+            await HubResponses.BadRequestAsync(call, exception.Message);
+            return;
+        }
+        await HubResponses.JsonAsync(call, new JsonObject { ["url"] = $"{HubBase(call)}/{kind.UrlPrefix()}{to}" });
     }
 
     /// <summary>Body <c>{"private"?: bool, "visibility"?: "public"|"private", "gated"?: "auto"|"manual"|false}</c>.</summary>

@@ -74,7 +74,7 @@ public sealed class Fault
     /// <summary>Answers a Range request with 200 and the whole body.</summary>
     public static Fault IgnoreRange() => new(FaultKind.IgnoreRange);
 
-    /// <summary>Sends the body at about this many bytes per second.</summary>
+    /// <summary>Sends the body at about this many bytes per second; on an upload (PUT), reads the request body at that rate.</summary>
     public static Fault Throttle(long bytesPerSecond)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytesPerSecond, 1);

@@ -45,6 +45,36 @@ public sealed partial class EmulatorRepoStore
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Renames a repository (history, refs and id kept); the new namespace becomes its owner. Refused with 409 when
+    /// the target exists.
+    /// </summary>
+    public Task MoveRepoAsync(string type, string fromRepoId, string toRepoId)
+    {
+        var kind = RepoKinds.Parse(type);
+        ValidateRepoId(toRepoId);
+        lock (_gate)
+        {
+            var entry = Require(kind, fromRepoId);
+            if (_repos.ContainsKey((kind, toRepoId)))
+            {
+                throw StoreRejection.Conflict($"A {kind.Singular()} repository called {toRepoId} already exists.");
+            }
+            var document = entry.Document;
+            document.RepoId = toRepoId;
+            document.Owner = toRepoId.Split('/')[0];
+            var moved = new RepoEntry(document, RepoFolder(kind, toRepoId));
+            Save(moved);
+            _repos.Remove((kind, fromRepoId));
+            _repos[(kind, toRepoId)] = moved;
+            if (Directory.Exists(entry.Folder))
+            {
+                Directory.Delete(entry.Folder, recursive: true);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>Deletes a branch; the default branch cannot be deleted.</summary>
     public Task DeleteBranchAsync(string type, string repoId, string branch)
     {
@@ -163,6 +193,7 @@ public sealed partial class EmulatorRepoStore
                 }
                 deleted.Add(path);
             }
+            RequireNoFileFolderClash(parent, deleted, request.Adds);
             var commit = CommitOnto(document, parent, request.Adds.ToList(), deleted, request.Title, request.Description, request.Author, when);
             int? prNumber = null;
             if (request.CreatePullRequest)
@@ -193,6 +224,23 @@ public sealed partial class EmulatorRepoStore
     {
         var path = Objects.PathOf(sha256);
         return File.Exists(path) ? new FileInfo(path).Length : null;
+    }
+
+    /// <summary>Git cannot hold "a" as a file and "a/b" under a folder "a" at once; the Hub refuses such commits.</summary>
+    private static void RequireNoFileFolderClash(CommitDocument parent, List<string> deleted, IReadOnlyList<CommitAdd> adds)
+    {
+        var files = parent.Files.Keys.Where(key => !deleted.Any(gone => key == gone || RepoPaths.IsUnder(key, gone)))
+            .Concat(adds.Select(add => add.Path))
+            .ToHashSet(StringComparer.Ordinal);
+        var folders = files.SelectMany(RepoPaths.Ancestors).ToHashSet(StringComparer.Ordinal);
+        if (adds.FirstOrDefault(add => folders.Contains(add.Path)) is { } onFolder)
+        {
+            throw new StoreRejection(422, null, $"Cannot add the file '{onFolder.Path}': a folder with that path exists.");
+        }
+        if (adds.FirstOrDefault(add => RepoPaths.Ancestors(add.Path).Any(files.Contains)) is { } underFile)
+        {
+            throw new StoreRejection(422, null, $"Cannot add '{underFile.Path}': one of its parent folders is a file.");
+        }
     }
 
     private static void RequireFreshParent(string? parentCommit, CommitDocument head)

@@ -2,6 +2,12 @@ using System.Security.Cryptography;
 
 namespace SongGen.Hub.Emulator.Store;
 
+/// <summary>Damage to one upload: reset the connection after this many request bytes, and/or read at this rate.</summary>
+internal sealed record UploadFaults(long? CutAfter, long? BytesPerSecond)
+{
+    public static readonly UploadFaults None = new(null, null);
+}
+
 /// <summary>How receiving an upload ended.</summary>
 internal enum UploadOutcome
 {
@@ -24,13 +30,13 @@ internal sealed class LfsUploads(ObjectStore objects)
 {
     private const int BufferSize = 1 << 20;
 
-    public async Task<UploadOutcome> ReceiveObjectAsync(Stream body, string sha256, long size, long? cutAfter, CancellationToken ct)
+    public async Task<UploadOutcome> ReceiveObjectAsync(Stream body, string sha256, long size, UploadFaults faults, CancellationToken ct)
     {
         var temp = objects.NewTempPath();
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var (outcome, received) = await CopyAsync(body, temp, hash, size, cutAfter, ct);
+            var (outcome, received) = await CopyAsync(body, temp, hash, size, faults, ct);
             if (outcome != UploadOutcome.Stored)
             {
                 return outcome;
@@ -54,7 +60,7 @@ internal sealed class LfsUploads(ObjectStore objects)
 
     /// <summary>Stores one part; returns its ETag (the MD5 of the part, quoted, like S3) when stored.</summary>
     public async Task<(UploadOutcome Outcome, string? ETag)> ReceivePartAsync(Stream body, string uploadId, int partNumber,
-        long expectedLength, long? cutAfter, CancellationToken ct)
+        long expectedLength, UploadFaults faults, CancellationToken ct)
     {
         var folder = objects.UploadFolder(uploadId);
         Directory.CreateDirectory(folder);
@@ -62,7 +68,7 @@ internal sealed class LfsUploads(ObjectStore objects)
         try
         {
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            var (outcome, received) = await CopyAsync(body, temp, md5, expectedLength, cutAfter, ct);
+            var (outcome, received) = await CopyAsync(body, temp, md5, expectedLength, faults, ct);
             if (outcome != UploadOutcome.Stored)
             {
                 return (outcome, null);
@@ -113,7 +119,7 @@ internal sealed class LfsUploads(ObjectStore objects)
                 for (var part = 1; part <= partCount; part++)
                 {
                     await using var source = new FileStream(PartPath(folder, part), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous);
-                    var (_, received) = await CopyAsync(source, target, hash, long.MaxValue, cutAfter: null, ct);
+                    var (_, received) = await CopyAsync(source, target, hash, long.MaxValue, UploadFaults.None, ct);
                     total += received;
                 }
             }
@@ -137,24 +143,25 @@ internal sealed class LfsUploads(ObjectStore objects)
 
     private static string PartPath(string folder, int partNumber) => Path.Combine(folder, partNumber.ToString("D5", System.Globalization.CultureInfo.InvariantCulture));
 
-    private static async Task<(UploadOutcome, long)> CopyAsync(Stream source, string targetPath, IncrementalHash hash, long limit, long? cutAfter, CancellationToken ct)
+    private static async Task<(UploadOutcome, long)> CopyAsync(Stream source, string targetPath, IncrementalHash hash, long limit, UploadFaults faults, CancellationToken ct)
     {
         await using var target = new FileStream(targetPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-        return await CopyAsync(source, target, hash, limit, cutAfter, ct);
+        return await CopyAsync(source, target, hash, limit, faults, ct);
     }
 
     /// <summary>
     /// Copies while hashing, reading at most one byte past <paramref name="limit"/> (to notice a body that is too long)
-    /// and stopping at <paramref name="cutAfter"/> bytes when a fault asks for it.
+    /// and applying the faults: stop after <see cref="UploadFaults.CutAfter"/> bytes, read at <see cref="UploadFaults.BytesPerSecond"/>.
     /// </summary>
-    private static async Task<(UploadOutcome, long)> CopyAsync(Stream source, Stream target, IncrementalHash hash, long limit, long? cutAfter, CancellationToken ct)
+    private static async Task<(UploadOutcome, long)> CopyAsync(Stream source, Stream target, IncrementalHash hash, long limit, UploadFaults faults, CancellationToken ct)
     {
-        var buffer = new byte[BufferSize];
+        var buffer = new byte[faults.BytesPerSecond is { } rate ? (int)Math.Clamp(rate / 20, 1, BufferSize) : BufferSize];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         long total = 0;
         while (true)
         {
             var want = buffer.Length;
-            if (cutAfter is { } cut)
+            if (faults.CutAfter is { } cut)
             {
                 if (total >= cut)
                 {
@@ -173,6 +180,10 @@ internal sealed class LfsUploads(ObjectStore objects)
             if (total > limit)
             {
                 return (UploadOutcome.WrongSize, total);
+            }
+            if (faults.BytesPerSecond is { } bytesPerSecond && TimeSpan.FromSeconds((double)total / bytesPerSecond) - clock.Elapsed is var due && due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, ct);
             }
         }
     }

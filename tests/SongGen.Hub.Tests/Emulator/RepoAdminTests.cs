@@ -54,6 +54,28 @@ public sealed class RepoAdminTests
     }
 
     [Fact]
+    public async Task Files_sent_with_create_land_in_the_repo()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        using var created = await alice.PostAsync("/api/repos/create", JsonContent.Create(new JsonObject
+        {
+            ["name"] = "with-files", ["organization"] = "alice", ["type"] = "model",
+            ["files"] = new JsonArray(new JsonObject { ["path"] = "README.md", ["content"] = Convert.ToBase64String("---\nlicense: mit\n---\n"u8), ["encoding"] = "base64" }),
+        }));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        using var info = await alice.GetAsync("/api/models/alice/with-files");
+        Assert.Equal("mit", (await info.JsonAsync()).GetProperty("cardData").GetProperty("license").GetString());
+
+        using var badPath = await alice.PostAsync("/api/repos/create", JsonContent.Create(new JsonObject
+        {
+            ["name"] = "bad-files", ["files"] = new JsonArray(new JsonObject { ["path"] = "../x", ["content"] = "" }),
+        }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badPath.StatusCode);
+        Assert.False(hub.Store.RepoExists("model", "alice/bad-files"));
+    }
+
+    [Fact]
     public async Task Legacy_private_flag_is_accepted()
     {
         await using var hub = await TestHub.StartAsync(seedDemo: false);
@@ -182,6 +204,31 @@ public sealed class RepoAdminTests
         using var client = hub.CreateHttpClient(TestHub.AliceToken);
         Assert.Equal(head, (await (await client.GetAsync("/api/models/alice/kept")).JsonAsync()).GetProperty("sha").GetString());
         Assert.Equal("hi", await client.GetStringAsync("/alice/kept/resolve/main/note.txt"));
+    }
+
+    [Fact]
+    public async Task Moved_repo_keeps_its_history_under_the_new_name()
+    {
+        await using var hub = await TestHub.StartAsync(seedDemo: false);
+        await hub.Store.CreateRepoAsync("model", "alice/old-name");
+        await hub.Store.CommitAsync("model", "alice/old-name", "main", [EmulatorFile.FromText("a.txt", "a")]);
+        await hub.Store.CreateRepoAsync("model", "alice/taken");
+        var head = hub.Store.ResolveRevision("model", "alice/old-name", "main");
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+
+        using var taken = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "alice/taken", ["type"] = "model" }));
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        using var elsewhere = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "bob/mine" }));
+        Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+
+        using var moved = await alice.PostAsync("/api/repos/move", JsonContent.Create(new JsonObject { ["fromRepo"] = "alice/old-name", ["toRepo"] = "alice/new-name", ["type"] = "model" }));
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.False(hub.Store.RepoExists("model", "alice/old-name"));
+        Assert.Equal(head, hub.Store.ResolveRevision("model", "alice/new-name", "main"));
+        await hub.RestartAsync();
+        using var client = hub.CreateHttpClient(TestHub.AliceToken);
+        Assert.Equal("a", await client.GetStringAsync("/alice/new-name/resolve/main/a.txt"));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/models/alice/old-name")).StatusCode);
     }
 
     [Fact]

@@ -139,6 +139,22 @@ public sealed class UploadFaultTests
     }
 
     [Fact]
+    public async Task Throttled_put_takes_about_size_over_rate()
+    {
+        await using var hub = await StartAsync();
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        var content = RandomNumberGenerator.GetBytes(60_000);
+        var href = (await BatchObjectAsync(alice, content)).GetProperty("actions").GetProperty("upload").GetProperty("href").GetString()!;
+        var rule = hub.Faults.Add(Fault.Throttle(100_000), FaultTarget.Upload, method: "PUT");
+        using var cdn = new HttpClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var put = await cdn.PutAsync(href, new ByteArrayContent(content));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(450), $"took {clock.Elapsed}"); // 60 KB at 100 KB/s
+        Assert.Equal(1, rule.FiredCount);
+    }
+
+    [Fact]
     public async Task Cdn_download_faults_do_not_hit_uploads()
     {
         await using var hub = await StartAsync();

@@ -296,6 +296,16 @@ public sealed class UploadTests
         Assert.Equal(HttpStatusCode.NotFound, noBranch.StatusCode);
         Assert.Equal("RevisionNotFound", noBranch.Header("X-Error-Code"));
 
+        await hub.Store.CommitAsync("model", Repo, "main", [EmulatorFile.FromText("dir/file.txt", "x")]);
+        head = hub.Store.ResolveRevision("model", Repo, "main");
+        using var fileOnFolder = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("x"), FileLine("dir", [1])]);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, fileOnFolder.StatusCode);
+        using var underFile = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("x"), FileLine("dir/file.txt/inner", [1])]);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, underFile.StatusCode);
+        using var replaced = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("Folder becomes a file"), DeletedFolderLine("dir"), FileLine("dir", [1])]);
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        head = hub.Store.ResolveRevision("model", Repo, "main");
+
         using var noHeader = await CommitAsync(alice, ApiRepo, "main", [FileLine("a.txt", [1])]);
         Assert.Equal(HttpStatusCode.BadRequest, noHeader.StatusCode);
         using var notJson = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("x"), "{nope"]);
