@@ -5,13 +5,14 @@ using SongGen.Hub;
 using SongGen.Hub.Emulator;
 
 // songgen-bench download [--size-mib N] [--runs N] [--cdn-mbps-per-connection N] | sha256 [--size-mib N] [--runs N]
-//               | upload [--size-mib N] [--runs N]
+//               | upload [--size-mib N] [--runs N] | noop-upload [--files N] [--runs N]
 // Each benchmark runs ours and the baseline alternately from this one invocation and prints medians and ratios.
 // The download benchmark serves the file from a second process (this program in "serve" mode), so that the client's
 // CPU time is measured apart from the server's, for us and for curl alike.
 var command = args.FirstOrDefault() ?? "all";
 if (command == "serve") return await DownloadBench.ServeAsync(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture));
 if (command == "serve-upload") return await UploadBench.ServeAsync(args[1]);
+if (command == "noop-upload") return await UploadBench.NoOpAsync(IntArg("--files", 1000), IntArg("--runs", 3));
 var sizeMib = IntArg("--size-mib", 1024);
 var runs = IntArg("--runs", 3);
 var work = Directory.CreateTempSubdirectory("songgen-bench-").FullName;

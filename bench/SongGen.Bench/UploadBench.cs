@@ -15,6 +15,18 @@ using SongGen.Hub.Emulator;
 internal static class UploadBench
 {
     private const string Repo = "alice/bench-upload";
+    private const string BeforePut = "  songgen before the PUT (hash, preupload, batch)";
+    private const string PutPhase = "  songgen's PUT (from progress events)";
+    private const string AfterPut = "  songgen after the PUT (commit)";
+
+    /// <summary>Reports on the caller's thread, so timestamps are taken when the event happens.</summary>
+    private sealed class Phases(Action<UploadEvent> report) : IProgress<UploadEvent>
+    {
+        public void Report(UploadEvent value)
+        {
+            lock (this) report(value);
+        }
+    }
 
     public static async Task<int> ServeAsync(string root)
     {
@@ -25,6 +37,51 @@ internal static class UploadBench
         Console.WriteLine($"READY {emulator.BaseUrl}");
         await Console.In.ReadToEndAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// Re-upload of an unchanged folder of many small files: it must make no commit. Times the first upload and the no-op
+    /// re-uploads (preupload answers every oid; nothing is hashed beyond the files, nothing sent, no commit request).
+    /// </summary>
+    public static async Task<int> NoOpAsync(int files, int runs)
+    {
+        var work = Directory.CreateTempSubdirectory("songgen-bench-noop-").FullName;
+        try
+        {
+            var folder = Path.Combine(work, "folder");
+            for (var i = 0; i < files; i++)
+            {
+                var path = Path.Combine(folder, $"d{i % 20:00}", $"file-{i:0000}.txt");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, $"small file {i}\n");
+            }
+            await using var emulator = await HubEmulator.StartAsync(new HubEmulatorOptions { Root = Path.Combine(work, "hub") });
+            await emulator.Store.CreateRepoAsync("model", Repo, owner: "alice");
+            var options = new HubClientOptions { Endpoint = emulator.BaseUrl, Token = HubEmulatorOptions.AliceToken, CacheDir = Path.Combine(work, "cache") };
+            options.Upload.MaxFilesPerCommit = files; // one commit for the first upload
+            using var client = new HubClient(options);
+            var committer = new HubCommitter(client);
+            var request = new FolderUploadRequest(RepoId.Parse(Repo), folder);
+            var first = await Measure.SecondsAsync(() => committer.UploadFolderAsync(request));
+            var times = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                emulator.ClearRequests();
+                CommitResult? result = null;
+                times.Add(await Measure.SecondsAsync(async () => result = await committer.UploadFolderAsync(request)));
+                var commits = emulator.Requests.Count(r => r.Method == "POST" && r.PathAndQuery.Contains("/commit/", StringComparison.Ordinal));
+                if (!result!.NothingToCommit || commits != 0) throw new InvalidOperationException($"the no-op re-upload made {commits} commit request(s)");
+            }
+            Console.WriteLine($"## Re-upload of an unchanged folder of {files} small files to the emulator (same process), median of {runs}");
+            Console.WriteLine($"{"first upload (one commit)",-50} {first,7:0.000} s");
+            Console.WriteLine($"{"no-op re-upload (no commit request made)",-50} {Measure.Median(times),7:0.000} s");
+            Console.WriteLine();
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
     }
 
     public static async Task RunAsync(string work, string payload, int runs)
@@ -70,10 +127,24 @@ internal static class UploadBench
                 using var client = new HubClient(options);
                 var committer = new HubCommitter(client);
                 var path = $"big-{variant}.bin";
-                return await Measure.SecondsAsync(() => committer.CreateCommitAsync(new CommitRequest(RepoId.Parse(Repo), [CommitAdd.FromFile(path, payload)])));
+                var watch = Stopwatch.StartNew();
+                TimeSpan? putStart = null, putEnd = null;
+                var phases = new Phases(e =>
+                {
+                    if (e.Kind == UploadEventKind.Uploading) putStart ??= watch.Elapsed;
+                    if (e.Kind == UploadEventKind.FileUploaded) putEnd = watch.Elapsed;
+                });
+                await committer.CreateCommitAsync(new CommitRequest(RepoId.Parse(Repo), [CommitAdd.FromFile(path, payload)]), phases);
+                var total = watch.Elapsed.TotalSeconds;
+                void Add(string name, double seconds) => (results.TryGetValue(name, out var list) ? list : results[name] = []).Add(seconds);
+                Add(BeforePut, putStart!.Value.TotalSeconds);
+                Add(PutPhase, (putEnd!.Value - putStart.Value).TotalSeconds);
+                Add(AfterPut, total - putEnd.Value.TotalSeconds);
+                return total;
             }),
         };
         foreach (var (_, run) in contenders) await run(); // untimed warm-up round
+        results.Clear();
         for (var round = 0; round < runs; round++)
         {
             for (var i = 0; i < contenders.Length; i++)
@@ -85,11 +156,13 @@ internal static class UploadBench
         }
         Console.WriteLine($"## Upload of a {size >> 20} MiB LFS file to the emulator (another process) on loopback, basic transfer (median of {runs})");
         var baseline = Measure.Median(results[contenders[0].Name]);
-        foreach (var (name, _) in contenders)
+        foreach (var name in contenders.Select(c => c.Name).Append(PutPhase))
         {
             var median = Measure.Median(results[name]);
-            Console.WriteLine($"{name,-46} {median,7:0.000} s  {Measure.MBps(size, median),10}  speed vs curl {baseline / median,5:0.00}x");
+            Console.WriteLine($"{name,-50} {median,7:0.000} s  {Measure.MBps(size, median),10}  speed vs curl {baseline / median,5:0.00}x");
         }
+        foreach (var name in new[] { BeforePut, AfterPut })
+            Console.WriteLine($"{name,-50} {Measure.Median(results[name]),7:0.000} s");
         Console.WriteLine();
     }
 
