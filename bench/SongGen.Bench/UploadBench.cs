@@ -22,9 +22,11 @@ internal static class UploadBench
     /// <summary>Reports on the caller's thread, so timestamps are taken when the event happens.</summary>
     private sealed class Phases(Action<UploadEvent> report) : IProgress<UploadEvent>
     {
+        private readonly Lock _gate = new();
+
         public void Report(UploadEvent value)
         {
-            lock (this) report(value);
+            lock (_gate) report(value);
         }
     }
 

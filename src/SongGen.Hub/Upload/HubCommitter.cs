@@ -191,12 +191,21 @@ public sealed partial class HubCommitter
                 var kind = file.IsLfs ? new string('0', 64) : new string('0', 40);
                 await using var stream = file.Add.Open();
                 using var hasher = ContentHasher.ForEtag(kind, file.Size);
-                var buffer = new byte[ContentHasher.FileBufferSize];
-                int read;
-                while ((read = await stream.ReadAsync(buffer, token).ConfigureAwait(false)) > 0)
+                // Small files get a small buffer: a folder of thousands of them should not churn megabytes each.
+                var size = (int)Math.Clamp(file.Size + 1, 4096, ContentHasher.FileBufferSize);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                try
                 {
-                    hasher.Append(buffer.AsSpan(0, read));
-                    tracker.Hashed(file.Add.PathInRepo, read);
+                    int read;
+                    while ((read = await stream.ReadAsync(buffer.AsMemory(0, size), token).ConfigureAwait(false)) > 0)
+                    {
+                        hasher.Append(buffer.AsSpan(0, read));
+                        tracker.Hashed(file.Add.PathInRepo, read);
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
                 if (hasher.BytesAppended != file.Size)
                     throw new IOException($"{file.Add.Describe()} changed size while it was prepared for upload ({file.Size} then {hasher.BytesAppended} bytes)");

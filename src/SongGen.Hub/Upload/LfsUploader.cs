@@ -17,7 +17,9 @@ internal sealed class LfsUploader(HubClient client, UploadProgressTracker tracke
 {
     private const string LfsMediaType = "application/vnd.git-lfs+json";
 
-    public int ObjectsSent { get; private set; }
+    private int _objectsSent;
+
+    public int ObjectsSent => Volatile.Read(ref _objectsSent);
 
     /// <param name="branch">Sent as the batch's <c>ref</c>; null for pull requests (as the official clients do).</param>
     public async Task UploadAsync(RepoId repo, string? branch, IReadOnlyList<LfsItem> items, CancellationToken cancellationToken)
@@ -51,7 +53,7 @@ internal sealed class LfsUploader(HubClient client, UploadProgressTracker tracke
                 async (pair, token) =>
                 {
                     await SendObjectAsync(pair.Item, pair.Answer.Actions!, token).ConfigureAwait(false);
-                    lock (this) ObjectsSent++;
+                    Interlocked.Increment(ref _objectsSent);
                     tracker.FileUploaded(pair.Item.Path);
                 }).ConfigureAwait(false);
         }
