@@ -113,6 +113,12 @@ public sealed class HubUploadOptions
     /// <summary>Parts of one multipart object sent at once. Default 5 (the JS client's).</summary>
     public int MaxConcurrentParts { get; set; } = 5;
 
-    /// <summary>Times a commit is sent again after an ambiguous failure once the branch head shows it was not applied. Default 2.</summary>
+    /// <summary>Times a commit is sent in all when the branch head shows an ambiguous failure was not applied. Default 3.</summary>
     public int MaxCommitAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Time one commit request may take before it counts as an ambiguous failure (the branch head is then read to settle
+    /// it). Null: ten times <see cref="HubClientOptions.RequestTimeout"/> (5 min by default).
+    /// </summary>
+    public TimeSpan? CommitTimeout { get; set; }
 }

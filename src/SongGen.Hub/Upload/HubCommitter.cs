@@ -265,10 +265,13 @@ public sealed partial class HubCommitter
         {
             Exception? ambiguous = null;
             HttpResponseMessage? response = null;
+            var limit = _client.Options.Upload.CommitTimeout ?? _client.Options.RequestTimeout * 10;
+            using var timeout = new CancellationTokenSource(limit, _client.Options.TimeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
                 using var body = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
-                response = await _client.Api.CommitAsync(repo.Type.Plural(), repo.Id, revision, createPr ? "1" : null, body, cancellationToken).ConfigureAwait(false);
+                response = await _client.Api.CommitAsync(repo.Type.Plural(), repo.Id, revision, createPr ? "1" : null, body, linked.Token).ConfigureAwait(false);
                 if ((int)response.StatusCode is 500 or 502 or 503 or 504 or 408)
                 {
                     ambiguous = await HubErrorMapper.CreateAsync(response, what, cancellationToken).ConfigureAwait(false);
@@ -279,7 +282,7 @@ public sealed partial class HubCommitter
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsAmbiguous(ex))
             {
                 response?.Dispose();
-                ambiguous = ex;
+                ambiguous = timeout.IsCancellationRequested ? new TimeoutException($"No answer to the {what} within {limit}", ex) : ex;
             }
 
             if (response is not null)

@@ -261,6 +261,29 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_commit_that_times_out_is_settled_from_the_head_and_applied_once()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        // Ten fake seconds for the commit: the harness's clock passes them long before the emulator's real 3 s delay.
+        using var h = UploadHarness.Alice(hub, o => o.Upload.CommitTimeout = TimeSpan.FromSeconds(10));
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var committer = new HubCommitter(h.Client);
+        var start = await UploadHarness.HeadAsync(h, repo);
+        var stall = hub.Faults.Add(Fault.Delay(TimeSpan.FromSeconds(3)), FaultTarget.Api, pathContains: "/commit/", method: "POST");
+
+        var result = await h.Run(ct => committer.CreateCommitAsync(new CommitRequest(repo, [CommitAdd.FromBytes("t.txt", UploadHarness.Text("t"))]), cancellationToken: ct));
+        await Task.Delay(TimeSpan.FromSeconds(4)); // let the stalled request finish on the emulator, whatever it does
+
+        Assert.Equal(1, stall.FiredCount);
+        Assert.Equal(result.CommitOid, await UploadHarness.HeadAsync(h, repo));
+        Assert.Equal(UploadHarness.Text("t"), await h.ServedBytesAsync("/alice/upload-test/resolve/main/t.txt"));
+        // Exactly one commit on top of the start: the parent pin refused any second application.
+        using var http = hub.CreateHttpClient(TestHub.AliceToken);
+        using var commits = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("/api/models/alice/upload-test/commits/main"));
+        Assert.Equal([result.CommitOid, start], commits.RootElement.EnumerateArray().Select(c => c.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task A_lost_answer_with_someone_elses_commit_on_top_is_a_conflict_not_a_resend()
     {
         await using var hub = await UploadHarness.StartAsync();
