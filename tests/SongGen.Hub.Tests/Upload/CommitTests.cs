@@ -304,6 +304,50 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_dataset_upload_uses_the_dataset_urls_for_preupload_lfs_and_commit()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h, "data-up", RepoType.Dataset);
+        var rows = UploadHarness.Binary(50_000, 8);
+        await h.Run(ct => new HubCommitter(h.Client).CreateCommitAsync(
+            new CommitRequest(repo, [CommitAdd.FromBytes("data/train.bin", rows), CommitAdd.FromBytes("README.md", UploadHarness.Text("# data"))]), cancellationToken: ct));
+        Assert.Contains(hub.Emulator.Requests, r => r.PathAndQuery == "/datasets/alice/data-up.git/info/lfs/objects/batch");
+        Assert.Equal(rows, await h.ServedBytesAsync("/datasets/alice/data-up/resolve/main/data/train.bin"));
+        Assert.True((await UploadHarness.TreeAsync(h, repo))["data/train.bin"].Lfs);
+    }
+
+    [Fact]
+    public async Task Files_the_repos_gitignore_matches_are_left_out()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var committer = new HubCommitter(h.Client);
+        await h.Run(ct => committer.CreateCommitAsync(new CommitRequest(repo, [CommitAdd.FromBytes(".gitignore", UploadHarness.Text("*.tmp\n"))]), cancellationToken: ct));
+        var folder = UploadHarness.Folder(h, new Dictionary<string, byte[]> { ["a.txt"] = UploadHarness.Text("a"), ["scratch.tmp"] = UploadHarness.Text("s") });
+
+        var result = await h.Run(ct => committer.UploadFolderAsync(new FolderUploadRequest(repo, folder), cancellationToken: ct));
+
+        Assert.Equal(1, result.FilesIgnored);
+        Assert.Equal(1, result.FilesAdded);
+        Assert.DoesNotContain("scratch.tmp", (await UploadHarness.TreeAsync(h, repo)).Keys);
+    }
+
+    [Fact]
+    public async Task Rate_limited_uploads_wait_as_told_and_go_on()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        hub.Faults.Add(Fault.Status(429, retryAfterSeconds: 7), FaultTarget.Upload, method: "PUT");
+        var bytes = UploadHarness.Binary(20_000, 11);
+        await h.Run(ct => new HubCommitter(h.Client).CreateCommitAsync(new CommitRequest(repo, [CommitAdd.FromBytes("w.bin", bytes)]), cancellationToken: ct));
+        Assert.Equal(TimeSpan.FromSeconds(8), Assert.Single(h.Retries).Delay);
+        Assert.Equal(bytes, await h.ServedBytesAsync("/alice/upload-test/resolve/main/w.bin"));
+    }
+
+    [Fact]
     public async Task A_permanent_error_fails_fast_without_retries()
     {
         await using var hub = await UploadHarness.StartAsync();
