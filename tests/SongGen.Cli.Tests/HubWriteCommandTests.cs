@@ -104,6 +104,20 @@ public sealed class HubWriteCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_to_a_new_branch_with_delete_patterns_under_a_path()
+    {
+        var first = Folder("v1", ("a.txt", "a"), ("old.log", "o"));
+        await _cli.RunOkAsync("hub", "upload", "alice/cli-repo", first, "run", "--revision", "dev");
+        Assert.Null(_cli.Hub.Store.ListFiles("model", "alice/cli-repo").FirstOrDefault(f => f.Path.StartsWith("run/", StringComparison.Ordinal)));
+        Assert.Contains(_cli.Hub.Store.ListFiles("model", "alice/cli-repo", "dev"), f => f.Path == "run/old.log");
+
+        var second = Folder("v2", ("a.txt", "a"), ("b.txt", "b"));
+        await _cli.RunOkAsync("hub", "upload", "alice/cli-repo", second, "run", "--revision", "dev", "--delete", "*.log");
+        var dev = _cli.Hub.Store.ListFiles("model", "alice/cli-repo", "dev").Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal([".gitattributes", "run/a.txt", "run/b.txt"], dev);
+    }
+
+    [Fact]
     public async Task Upload_of_a_missing_path_is_one_clear_line()
     {
         var result = await _cli.RunAsync("hub", "upload", "alice/cli-repo", Path.Combine(_cli.Folder, "nope"));
