@@ -44,7 +44,8 @@ public sealed record SongGenGenerationOutput(Tensor RawIds, Tensor DelayedIds, T
 /// <param name="AccompanimentCodes">Per item, (K, F_b) the accompaniment frames whose K ids are all &lt; 1024.</param>
 /// <param name="VocalCodes">Per item, (K, F_b) the vocal frames whose K ids are all &lt; 1024 (dropped independently of the accompaniment).</param>
 /// <param name="Steps">Decoding steps run (L − 1).</param>
-/// <param name="StepLogits">When requested, per step the decoder's float32 logits (B·K′, V) of the newest position; null otherwise.</param>
+/// <param name="StepLogits">When requested, per step the decoder's float32 logits (B·K′, V) of the newest position, before the
+/// EOS processor and the warpers; null otherwise.</param>
 public sealed record SongGenDualTrackGenerationOutput(
     Tensor RawIds,
     Tensor DelayedIds,
@@ -133,6 +134,9 @@ public static class SongGenGenerator
     /// undone with <see cref="DualTrackPatterns.UndoGeneration"/> and split into the accompaniment and vocal frames; each
     /// track keeps its frames whose K ids are all &lt; 1024. Max length, cache, seeding and
     /// <paramref name="keepStepLogits"/> as in <see cref="Generate(SongGenForCausalLM, SongGenConditioning, GenerationConfig, long, int?, bool)"/>.
+    /// M is that effective max length for the pattern too; the reference's dual-track generate builds its pattern from
+    /// <c>max_length</c> even when <c>max_new_tokens</c> is set, so the two agree whenever <c>max_new_tokens</c> is unset
+    /// (as in the released generation configs).
     /// </summary>
     public static SongGenDualTrackGenerationOutput GenerateDualTrack(SongGenForCausalLM model, SongGenConditioning conditioning, GenerationConfig config, long seed, int? maxNewTokens = null, bool keepStepLogits = false)
     {
@@ -252,7 +256,7 @@ public static class SongGenGenerator
                 }
 
                 var logits32 = logits.to_type(ScalarType.Float32);
-                if (stepLogits is not null) stepLogits.Add(logits32.clone().MoveToOuterDisposeScope());
+                if (stepLogits is not null) stepLogits.Add(logits32.clone().cpu().MoveToOuterDisposeScope());
                 var scores = eosProcessor.Process(raw, logits32);
                 // Selection runs on the CPU so that a seed gives the same draws whatever the model's device.
                 var next = LogitsWarpers.SelectNextTokens(scores.cpu(), config, generator).to(device);
