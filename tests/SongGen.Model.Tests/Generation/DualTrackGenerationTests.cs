@@ -199,6 +199,20 @@ public sealed class DualTrackGenerationTests
         Assert.Equal(new long[] { 1, K, 16 - K }, r.AccompanimentFrames.shape);   // (31−1)/2 + 1 − 8
     }
 
+    [Theory]
+    [InlineData(TrackPattern.InterleavingAV, true)]
+    [InlineData(TrackPattern.ParallelStd, false)]
+    public void A_disposed_run_leaves_no_tensor_behind(TrackPattern pattern, bool cache)
+    {
+        using var lm = Model(pattern);
+        using var cond = Conditioning(2);
+        var g = Config(pattern, true, 20, cache);
+        SongGenGenerator.GenerateDualTrack(lm, cond, g, seed: 2, keepStepLogits: true).Dispose();   // warm-up
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        SongGenGenerator.GenerateDualTrack(lm, cond, g, seed: 2, keepStepLogits: true).Dispose();
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     [Fact]
     public void Each_entry_point_refuses_the_other_kind_of_pattern()
     {
