@@ -21,8 +21,7 @@ public sealed record SongGenInitOptions
     /// <see cref="SongGenPresets.Tiny"/> (32-wide, 2 layers) with <c>max_length</c> 40.</summary>
     public bool Tiny { get; init; }
 
-    /// <summary>Seeds torch's global generator before the modules are built and initialised, so equal seeds give
-    /// equal models. Default 0.</summary>
+    /// <summary>Seeds the generator every random weight is drawn from, so equal seeds give equal models. Default 0.</summary>
     public long Seed { get; init; }
 }
 
@@ -57,11 +56,11 @@ public static class SongGenInitializer
         config.TextEncoder = textConfig;
         var generation = options.Tiny ? SongGenPresets.TinyGeneration(options.TrackPattern) : SongGenPresets.Generation(options.TrackPattern);
 
-        manual_seed(options.Seed);
         var model = new SongGenPretrainedModel(config, generation);
         try
         {
-            InitializeWeights(model.Model, config.Decoder.InitializerFactor);
+            using var generator = new Generator((ulong)options.Seed, CPU);
+            InitializeWeights(model.Model, config.Decoder.InitializerFactor, generator);
             LoadTextEncoder(model.TextEncoder, textModelFolder);
             return model;
         }
@@ -96,10 +95,12 @@ public static class SongGenInitializer
 
     /// <summary>
     /// The reference's <c>_init_weights</c>: normal(0, <paramref name="std"/>) for the weight of every Linear, Conv1d
-    /// and Embedding under <paramref name="module"/>, zero biases. Other parameters (layer norms, the Conformer's
-    /// <c>pos_bias_u/v</c>, the sinusoidal table) keep their construction values. Draws from torch's global generator.
+    /// and Embedding under <paramref name="module"/>, zero biases. The Conformer's <c>pos_bias_u/v</c>, which the
+    /// reference draws with <c>xavier_uniform_</c> in their constructor, are drawn again that way, so that every random
+    /// value comes from <paramref name="generator"/> (CPU tensors) and nothing depends on torch's global generator.
+    /// Layer norms and the sinusoidal table keep their construction values.
     /// </summary>
-    public static void InitializeWeights(nn.Module module, double std)
+    public static void InitializeWeights(nn.Module module, double std, Generator generator)
     {
         using var noGrad = no_grad();
         foreach (var m in module.modules())
@@ -107,18 +108,33 @@ public static class SongGenInitializer
             switch (m)
             {
                 case Linear linear:
-                    linear.weight!.normal_(0, std);
+                    Normal(linear.weight!, std, generator);
                     linear.bias?.zero_();
                     break;
                 case Conv1d conv:
-                    conv.weight!.normal_(0, std);
+                    Normal(conv.weight!, std, generator);
                     conv.bias?.zero_();
                     break;
                 case Embedding embedding:
-                    embedding.weight!.normal_(0, std);
+                    Normal(embedding.weight!, std, generator);
                     break;
             }
         }
+        foreach (var (name, parameter) in module.named_parameters())
+        {
+            if (!name.EndsWith(".pos_bias_u", StringComparison.Ordinal) && !name.EndsWith(".pos_bias_v", StringComparison.Ordinal)) continue;
+            // xavier_uniform_ of a (heads, d_k) matrix: fan_in = d_k, fan_out = heads.
+            var bound = Math.Sqrt(6.0 / (parameter.shape[0] + parameter.shape[1]));
+            using var drawn = empty(parameter.shape).uniform_(-bound, bound, generator);
+            parameter.copy_(drawn);
+        }
+    }
+
+    /// <summary>Draws on the CPU (where the generator lives) and copies to the parameter's device.</summary>
+    private static void Normal(Tensor parameter, double std, Generator generator)
+    {
+        using var drawn = empty(parameter.shape).normal_(0, std, generator);
+        parameter.copy_(drawn);
     }
 
     /// <summary>Copies a T5 checkpoint's encoder weights (<c>shared.weight</c>, <c>encoder.*</c>) into <paramref name="encoder"/>, strictly.</summary>
