@@ -3,6 +3,7 @@ using SongGen.Checkpoints;
 using SongGen.Checkpoints.Binding;
 using SongGen.Checkpoints.Safetensors;
 using SongGen.Hub;
+using SongGen.Model.Composite;
 using SongGen.Model.Config;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ namespace SongGen.Model.Persistence;
 public static partial class SongGenPretrained
 {
     /// <summary>Checkpoint prefixes of the audio part: MERT and the X-Codec.</summary>
-    public static IReadOnlyList<string> AudioPartPrefixes { get; } = ["mert_model.", "audio_encoder."];
+    public static IReadOnlyList<string> AudioPartPrefixes => SongGenModelShapes.ExternalPrefixes;
 
     /// <summary>Files a tokenizer or processor folder may hold that are copied on save (those present).</summary>
     public static IReadOnlyList<string> TokenizerFileNames { get; } =
