@@ -79,6 +79,22 @@ public sealed class SongGenInitializerTests
         Assert.Equal([96L, 24], shapes["text_encoder.shared.weight"]);
     }
 
+    [RequiresPythonTorchFact]
+    public void Init_reads_the_encoder_from_a_pickled_pytorch_model_bin()
+    {
+        using var temp = new TempFolder();
+        var t5 = temp.Sub("tiny-t5");
+        var t5Weights = TinyT5Folder.Write(t5);
+        var single = Path.Combine(t5, "model.safetensors");
+        var count = PythonTorch.RunScript("safetensors_to_bin.py", single, Path.Combine(t5, "pytorch_model.bin")).Trim();
+        Assert.Equal((t5Weights.Count + 3).ToString(System.Globalization.CultureInfo.InvariantCulture), count);
+        File.Delete(single);
+
+        using var model = SongGenInitializer.Create(t5, new SongGenInitOptions { TrackPattern = TrackPattern.InterleavingAV, Tiny = true });
+        var text = model.TextEncoder.state_dict();
+        foreach (var (name, expected) in t5Weights) Assert.True(SongGenPretrainedTests.TensorsEqual(expected, text[name]), $"text encoder {name} differs");
+    }
+
     [Fact]
     public void A_text_model_without_weights_or_with_a_bad_config_is_refused_naming_the_file()
     {
