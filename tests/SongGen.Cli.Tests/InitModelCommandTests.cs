@@ -91,6 +91,45 @@ public sealed class InitModelCommandTests
     }
 
     [Fact]
+    public async Task Model_load_reports_the_audio_part_and_fails_on_weights_that_do_not_fit()
+    {
+        await using var session = await CliSession.StartAsync(seedDemo: false);
+        var t5 = Path.Combine(session.Folder, "tiny-t5");
+        TinyT5Folder.Write(t5);
+        var output = Path.Combine(session.Folder, "model");
+        await session.RunOkAsync("init-model", output, "--track-pattern", "mixed_pro", "--text-model", t5, "--tiny");
+
+        // The released layout: MERT and X-Codec tensors beside the model's.
+        var (model, _) = SongGenPretrained.Load(output);
+        using (model)
+        {
+            var audio = new Dictionary<string, Tensor>
+            {
+                ["mert_model.encoder.layers.0.attention.k_proj.weight"] = zeros(4, 4),
+                ["audio_encoder.model.fc_post2.weight"] = zeros(4, 4),
+            };
+            SongGen.Checkpoints.Safetensors.ShardedCheckpoint.Save(output, model.CheckpointStateDict().Concat(audio));
+        }
+        var loaded = await session.RunOkAsync("model", "load", output, "--dtype", "bf16", "--device", "cpu");
+        Assert.Contains($"{output}: loaded ", loaded.OutLines[0]);
+        Assert.EndsWith(", missing 0, unexpected 0, shape-mismatched 0", loaded.OutLines[0]);
+        Assert.Contains("  2 keys (audio_encoder.* 1, mert_model.* 1): audio part, not loaded by the model", loaded.OutLines);
+        Assert.StartsWith("mixed_pro: ", loaded.OutLines[^1]);
+        Assert.Contains("parameters (bfloat16) on cpu", loaded.OutLines[^1]);
+
+        // A key the model does not have: one line naming the folder and the key, exit 1.
+        (model, _) = SongGenPretrained.Load(output);
+        using (model)
+            SongGen.Checkpoints.Safetensors.ShardedCheckpoint.Save(output, model.CheckpointStateDict().Append(new("decoder.extra.weight", zeros(2))));
+        var failed = await session.RunAsync("model", "load", output);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Single(failed.ErrLines);
+        Assert.StartsWith($"songgen: {output}: the weights do not fit config.json (1 unexpected: decoder.extra.weight)", failed.ErrLines[0]);
+        var lenient = await session.RunOkAsync("model", "load", output, "--non-strict");
+        Assert.Contains("  unexpected: decoder.extra.weight", lenient.OutLines);
+    }
+
+    [Fact]
     public async Task A_missing_or_broken_text_model_fails_with_one_line_naming_it_and_writes_nothing()
     {
         await using var session = await CliSession.StartAsync(seedDemo: false);
