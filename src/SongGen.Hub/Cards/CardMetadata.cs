@@ -200,6 +200,9 @@ public sealed partial class CardMetadata
         return text.ToString();
     }
 
+    /// <summary>Problems the Hub would reject or misread (see <see cref="CardValidator"/>).</summary>
+    public IReadOnlyList<CardProblem> Validate(RepoType repoType = RepoType.Model) => CardValidator.Validate(this, repoType);
+
     /// <summary>The metadata as JSON, as the Hub shows it in <c>cardData</c> (plain numbers, booleans and nulls resolved).</summary>
     public string ToJson(bool indented = true)
     {
