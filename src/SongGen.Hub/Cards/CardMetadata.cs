@@ -69,15 +69,22 @@ public sealed partial class CardMetadata
     {
         var text = yaml.Length == 0 || yaml.EndsWith('\n') || yaml.EndsWith('\r') ? yaml : yaml + lineBreak;
         var stream = new YamlStream();
+        var lastGood = Mark.Empty;
         try
         {
+            // Walk the events first: YamlDotNet's scanner throws a bare InvalidOperationException on some malformed
+            // input (an unclosed flow list before the next key), and the last good event is then the best position.
+            var parser = new Parser(new StringReader(text));
+            while (parser.MoveNext()) lastGood = parser.Current!.End;
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
-            var line = ex.Start.Line > 0 ? (int)ex.Start.Line + lineOffset : 0;
-            var message = "malformed YAML: " + Unprefixed(ex.Message);
-            throw new CardFormatException(file, new CardProblem(CardProblemSeverity.Error, "", line, line == 0 ? 0 : (int)ex.Start.Column, message), ex);
+            throw Malformed(file, lineOffset, ex.Start, Unprefixed(ex.Message), ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Malformed(file, lineOffset, lastGood, "the parser stopped after this point (an unclosed bracket, brace or quote?)", ex);
         }
         catch (ArgumentException ex)
         {
@@ -133,6 +140,12 @@ public sealed partial class CardMetadata
             index++;
         }
         return metadata;
+    }
+
+    private static CardFormatException Malformed(string file, int lineOffset, Mark at, string message, Exception inner)
+    {
+        var line = at.Line > 0 ? (int)at.Line + lineOffset : 0;
+        return new CardFormatException(file, new CardProblem(CardProblemSeverity.Error, "", line, line == 0 ? 0 : (int)at.Column, "malformed YAML: " + message), inner);
     }
 
     /// <summary>Top-level keys in order.</summary>
