@@ -7,7 +7,7 @@ using SongGen.Hub.Emulator;
 
 namespace SongGen.Cli.Commands;
 
-/// <summary><c>songgen hub whoami|search|info|ls|download|serve</c>.</summary>
+/// <summary><c>songgen hub whoami|search|info|ls|download|serve|card</c>.</summary>
 internal static class HubCommands
 {
     public static Command Create(CliContext context)
@@ -19,6 +19,7 @@ internal static class HubCommands
         hub.Subcommands.Add(List(context));
         hub.Subcommands.Add(Download(context));
         hub.Subcommands.Add(Serve(context));
+        hub.Subcommands.Add(HubCardCommands.Create(context));
         return hub;
     }
 

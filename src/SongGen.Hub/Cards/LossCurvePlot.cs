@@ -76,7 +76,8 @@ public static class LossCurvePlot
             var x = (int)Math.Round(X(tick));
             canvas.VerticalLine(x, Top, Top + plotHeight, 225, 225, 225);
             var label = FormatStep(tick);
-            canvas.Text(label, x - Font.Width(label, Scale) / 2, Top + plotHeight + 8, Scale, 60, 60, 60);
+            var labelX = Math.Clamp(x - Font.Width(label, Scale) / 2, 0, options.Width - Font.Width(label, Scale) - 1);
+            canvas.Text(label, labelX, Top + plotHeight + 8, Scale, 60, 60, 60);
         }
         var yDecimals = Decimals(yTicks);
         foreach (var tick in yTicks)

@@ -123,6 +123,7 @@ public static class SongGenModelCard
         var text = new StringBuilder();
         void Line(string line = "") => text.Append(line).Append('\n');
 
+        Line();
         Line($"# {facts.ModelName}");
         Line();
         Line(facts.Description ?? $"A SongGen text-to-song model ({(dualTrack ? "dual-track" : "single-track")} `{facts.Mode}` pattern), trained with SongGen.NET. "
