@@ -80,7 +80,11 @@ public sealed partial class CardMetadata
         }
         catch (YamlException ex)
         {
-            throw Malformed(file, lineOffset, ex.Start, Unprefixed(ex.Message), ex);
+            // YamlDotNet reports a tab indentation at the enclosing mapping; the tab itself is what the author must find.
+            var at = ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstTabIndentedLine(text) is { } tabLine
+                ? new Mark(0, tabLine, 1)
+                : ex.Start;
+            throw Malformed(file, lineOffset, at, Unprefixed(ex.Message), ex);
         }
         catch (InvalidOperationException ex)
         {
@@ -146,6 +150,18 @@ public sealed partial class CardMetadata
     {
         var line = at.Line > 0 ? (int)at.Line + lineOffset : 0;
         return new CardFormatException(file, new CardProblem(CardProblemSeverity.Error, "", line, line == 0 ? 0 : (int)at.Column, "malformed YAML: " + message), inner);
+    }
+
+    /// <summary>1-based number of the first line whose indentation holds a tab, or null.</summary>
+    private static int? FirstTabIndentedLine(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indentation = lines[i][..(lines[i].Length - lines[i].TrimStart(' ', '\t').Length)];
+            if (indentation.Contains('\t')) return i + 1;
+        }
+        return null;
     }
 
     /// <summary>Top-level keys in order.</summary>

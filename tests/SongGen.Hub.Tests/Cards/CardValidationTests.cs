@@ -23,6 +23,11 @@ public sealed class CardValidationTests
         Assert.True(problem.Column > 0);
         Assert.StartsWith($"card/README.md:{problem.Line}:{problem.Column}: error: malformed YAML", problem.Format("card/README.md"));
 
+        // A tab in the indentation is reported on its own line (YamlDotNet points at the mapping above it).
+        var tab = Assert.Single(RepoCard.Validate("---\nlicense: mit\ntags:\n\t- a\n---\n", RepoType.Model));
+        Assert.Equal((4, 1), (tab.Line, tab.Column));
+        Assert.Contains("tab", tab.Message);
+
         var ex = Assert.Throws<CardFormatException>(() => RepoCard.Parse("\n---\nkey: \"unterminated\n---\n", "x/README.md"));
         Assert.Contains("x/README.md:", ex.Message);
         Assert.Contains("malformed YAML", ex.Message);
