@@ -323,8 +323,9 @@ public sealed partial class CardMetadata
             var text = ReadString("base_model_relation");
             if (text is null) return null;
             if (BaseModelRelations.TryParse(text, out var relation)) return relation;
-            throw new CardFormatException(_file, new CardProblem(CardProblemSeverity.Error, "base_model_relation", PositionOf(Get("base_model_relation")).Line,
-                PositionOf(Get("base_model_relation")).Column, $"'{text}' is not one of {BaseModelRelations.Names}"));
+            var (line, column) = PositionOf(Get("base_model_relation"));
+            throw new CardFormatException(_file, new CardProblem(CardProblemSeverity.Error, "base_model_relation", line, column,
+                $"'{text}' is not one of {BaseModelRelations.Names}"));
         }
         set => SetString("base_model_relation", value?.ToHubName());
     }
@@ -366,8 +367,6 @@ public sealed partial class CardMetadata
     /// <summary>The 1-based README.md position of a node read from the file; (0, 0) for one set in code.</summary>
     public (int Line, int Column) PositionOf(YamlNode? node) =>
         node is null || node.Start.Line <= 0 ? (0, 0) : ((int)node.Start.Line + _lineOffset, (int)node.Start.Column);
-
-    internal string File => _file;
 
     internal int LineOffset => _lineOffset;
 

@@ -86,7 +86,9 @@ public sealed class RepoCardTests
         Assert.Equal(["data/train-*.parquet"], main.DataFiles[0].Paths);
         var lyrics = metadata.Configs[1];
         Assert.Null(lyrics.Default);
-        Assert.Equal([new DataFiles(null, ["lyrics/*.jsonl"])], lyrics.DataFiles.Select(f => f with { Paths = f.Paths.ToList() }).ToList(), new DataFilesComparer());
+        var files = Assert.Single(lyrics.DataFiles);
+        Assert.Null(files.Split);
+        Assert.Equal(["lyrics/*.jsonl"], files.Paths);
     }
 
     [Fact]
@@ -164,6 +166,28 @@ public sealed class RepoCardTests
     }
 
     [Fact]
+    public void A_dataset_card_written_from_records_validates_and_reads_back()
+    {
+        var card = new RepoCard(new CardMetadata(), "# Songs\n");
+        card.Metadata.License = "cc-by-4.0";
+        card.Metadata.PrettyName = "Songs";
+        card.Metadata.TaskCategories = ["text-to-audio"];
+        card.Metadata.SizeCategories = ["n<1K"];
+        card.Metadata.Configs =
+        [
+            new DatasetConfig("default", [new DataFiles("train", ["data/train-*.parquet"]), new DataFiles("test", ["a.parquet", "b.parquet"])], Default: true),
+            new DatasetConfig("raw", [new DataFiles(null, ["raw/*.jsonl"])]),
+        ];
+        Assert.Empty(card.Validate(RepoType.Dataset));
+        var configs = RepoCard.Parse(card.ToString()).Metadata.Configs;
+        Assert.Equal(["default", "raw"], configs.Select(c => c.ConfigName));
+        Assert.Equal(["a.parquet", "b.parquet"], configs[0].DataFiles[1].Paths);
+        Assert.True(configs[0].Default);
+        Assert.Equal(["raw/*.jsonl"], Assert.Single(configs[1].DataFiles).Paths);
+        Assert.Contains("  data_files: raw/*.jsonl\n", card.ToString());
+    }
+
+    [Fact]
     public void A_flow_mapping_block_is_re_emitted_whole_keeping_keys_and_order()
     {
         var card = RepoCard.Parse("---\n{license: mit, zeta: 1, alpha: [a, b]}\n---\nbody\n");
@@ -237,12 +261,5 @@ public sealed class RepoCardTests
         {
             File.Delete(path);
         }
-    }
-
-    private sealed class DataFilesComparer : IEqualityComparer<DataFiles>
-    {
-        public bool Equals(DataFiles? x, DataFiles? y) => x?.Split == y?.Split && (x?.Paths ?? []).SequenceEqual(y?.Paths ?? []);
-
-        public int GetHashCode(DataFiles obj) => obj.Split?.GetHashCode() ?? 0;
     }
 }
