@@ -104,6 +104,27 @@ public sealed class RepoCardTests
         Assert.Equal(keysBefore, RepoCard.Parse(card.ToString()).Metadata.Keys);
     }
 
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Re_emitting_any_one_entry_keeps_the_meaning_of_the_whole_card(string content)
+    {
+        var original = RepoCard.Parse(content);
+        foreach (var key in original.Metadata.Keys)
+        {
+            var card = RepoCard.Parse(content);
+            card.Metadata.Set(key, card.Metadata.Get(key)); // forces the entry to be written from its node
+            var text = card.ToString();
+            var reread = RepoCard.Parse(text);
+            Assert.Equal(original.Metadata.ToJson(), reread.Metadata.ToJson());
+            Assert.Equal(original.Body, reread.Body);
+            // Every other key is still there.
+            Assert.All(original.Metadata.Keys.Where(k => k != key), k => Assert.Contains(k, text));
+        }
+        var removed = RepoCard.Parse(content);
+        foreach (var key in original.Metadata.Keys.Skip(1)) removed.Metadata.Remove(key);
+        Assert.Equal([original.Metadata.Keys[0]], RepoCard.Parse(removed.ToString()).Metadata.Keys);
+    }
+
     [Fact]
     public void A_new_key_goes_last_and_a_removed_key_takes_its_comment_with_it()
     {
