@@ -7,7 +7,7 @@ using SongGen.Hub.Emulator;
 
 namespace SongGen.Cli.Commands;
 
-/// <summary><c>songgen hub whoami|search|info|ls|download|serve|card</c>.</summary>
+/// <summary><c>songgen hub whoami|search|info|ls|download|serve</c>.</summary>
 internal static class HubCommands
 {
     public static Command Create(CliContext context)
