@@ -57,6 +57,29 @@ public sealed class HubCardCommandTests
     }
 
     [Fact]
+    public async Task Init_update_keeps_the_authors_keys_and_comments_and_refreshes_the_facts()
+    {
+        await using var session = await CliSession.StartAsync(seedDemo: false);
+        var folder = Path.Combine(session.Folder, "model");
+        Directory.CreateDirectory(folder);
+        var readme = Path.Combine(folder, "README.md");
+        File.WriteAllText(readme, "---\n# reviewed by the team\nlicense: cc-by-nc-4.0\nthumbnail: cover.png  # shown on the Hub\ntags:\n- old-tag\n---\n# Old body\n");
+
+        await session.RunOkAsync("hub", "card", "init", folder, "--mode", "interleaving_A_V", "--license", "cc-by-nc-4.0", "--steps", "5000", "--update");
+        var text = File.ReadAllText(readme);
+        Assert.StartsWith("---\n# reviewed by the team\nlicense: cc-by-nc-4.0\nthumbnail: cover.png  # shown on the Hub\ntags:\n- text-to-audio\n", text);
+        Assert.DoesNotContain("old-tag", text);
+        Assert.DoesNotContain("# Old body", text);
+        Assert.Contains("| Training steps | 5,000 |", text);
+        Assert.Contains("`interleaving_A_V`", text);
+
+        CliSession.AssertCleanFailure(await session.RunAsync("hub", "card", "init", folder, "--mode", "mixed", "--license", "mit", "--update", "--force"), 1);
+        File.WriteAllText(readme, "---\ntags: [unclosed\n---\n");
+        CliSession.AssertCleanFailure(await session.RunAsync("hub", "card", "init", folder, "--mode", "mixed", "--license", "mit", "--update"), 1);
+        Assert.Equal("---\ntags: [unclosed\n---\n", File.ReadAllText(readme));
+    }
+
+    [Fact]
     public async Task Validate_lists_each_problem_with_its_position_and_fails()
     {
         await using var session = await CliSession.StartAsync(seedDemo: false);

@@ -148,11 +148,15 @@ internal static class HubCardCommands
         var images = new Option<string[]>("--image") { Description = "Another image to embed, as its path in the repo (repeatable; upload it alongside)" };
         var tags = new Option<string[]>("--tag") { Description = "Extra tag (repeatable)" };
         var force = new Option<bool>("--force") { Description = "Replace an existing README.md / loss_curve.png" };
+        var update = new Option<bool>("--update")
+        {
+            Description = "Update an existing README.md: set the generated metadata keys in place, keep every other key (and its comments), replace the body",
+        };
         var command = new Command("init",
             "Write a SongGen model card: Hub metadata (license, library_name, tags, pipeline_tag text-to-audio, base_model, datasets) and a Markdown "
             + "body with the mode, training facts, a loss table and usage. With --loss-log the loss curve is drawn to loss_curve.png next to it. "
             + "Upload the folder (README.md and images) with 'songgen hub upload' to publish.")
-            { target, mode, license, name, repo, baseModel, relation, datasets, languages, steps, loss, codebookLoss, vocalLoss, lossLog, logScale, images, tags, force };
+            { target, mode, license, name, repo, baseModel, relation, datasets, languages, steps, loss, codebookLoss, vocalLoss, lossLog, logScale, images, tags, force, update };
         command.SetAction((parse, ct) => CliRunner.RunAsync(context, () =>
         {
             var given = parse.GetValue(target)!;
@@ -160,8 +164,12 @@ internal static class HubCardCommands
             var cardPath = Path.GetExtension(given).Equals(".md", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(given) ? given : Path.Combine(given, "README.md");
             var folder = Path.GetDirectoryName(Path.GetFullPath(cardPath))!;
             var plotPath = Path.Combine(folder, "loss_curve.png");
-            var overwrite = parse.GetValue(force);
-            if (File.Exists(cardPath) && !overwrite) throw new IOException($"{cardPath} exists; pass --force to replace it");
+            var updating = parse.GetValue(update);
+            var overwrite = parse.GetValue(force) || updating;
+            if (parse.GetValue(force) && updating) throw new ArgumentException("give --force (replace the card) or --update (merge into it), not both");
+            if (File.Exists(cardPath) && !overwrite) throw new IOException($"{cardPath} exists; pass --update to merge into it or --force to replace it");
+            // Read the existing card first: a malformed one stops here, before anything is written.
+            var existing = updating && File.Exists(cardPath) ? RepoCard.Load(cardPath) : null;
 
             BaseModelRelation? relationValue = null;
             if (parse.GetValue(relation) is { } relationText)
@@ -202,6 +210,12 @@ internal static class HubCardCommands
                 ExtraTags = parse.GetValue(tags) ?? [],
             };
             var card = SongGenModelCard.Create(facts);
+            if (existing is not null)
+            {
+                foreach (var key in card.Metadata.Keys) existing.Metadata.Set(key, card.Metadata.Get(key));
+                existing.Body = card.Body;
+                card = existing;
+            }
             var problems = card.Validate(RepoType.Model);
             foreach (var problem in problems) context.Out.WriteLine(problem.Format(cardPath));
             if (problems.Any(p => p.IsError)) throw new InvalidOperationException($"the generated card for {cardPath} does not validate; nothing was written");
