@@ -44,6 +44,8 @@ internal static class CliRunner
         RepositoryNotFoundException or RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
         // Names the file and the fault ("path: the header claims …").
         CheckpointFormatException => (Failure, ex.Message),
+        // Names the card file, line and key.
+        SongGen.Hub.Cards.CardFormatException => (Failure, ex.Message),
         // Names the config file and key.
         SongGen.Model.Config.SongGenConfigException => (Failure, ex.Message),
         // Says which device was asked for and why it is not there.

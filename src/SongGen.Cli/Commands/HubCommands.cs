@@ -19,6 +19,7 @@ internal static class HubCommands
         hub.Subcommands.Add(List(context));
         hub.Subcommands.Add(Download(context));
         hub.Subcommands.Add(Serve(context));
+        hub.Subcommands.Add(HubCardCommands.Create(context));
         return hub;
     }
 
