@@ -95,6 +95,10 @@ internal sealed class LfsUploads(ObjectStore objects)
     public async Task<string?> CompleteAsync(string uploadId, string sha256, long size, int partCount,
         IReadOnlyDictionary<int, string> clientETags, CancellationToken ct)
     {
+        if (objects.Contains(sha256) && new FileInfo(objects.PathOf(sha256)).Length == size)
+        {
+            return null; // a retried completion (its first answer was lost): the object is already whole
+        }
         var folder = objects.UploadFolder(uploadId);
         for (var part = 1; part <= partCount; part++)
         {

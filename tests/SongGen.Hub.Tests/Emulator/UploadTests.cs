@@ -373,6 +373,8 @@ public sealed class UploadTests
         Assert.Equal(HttpStatusCode.BadRequest, badComplete.StatusCode);
         using var complete = await cdn.PostAsync(completion, new StringContent(new JsonObject { ["oid"] = sha, ["parts"] = parts }.ToJsonString()));
         Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
+        using var retriedComplete = await cdn.PostAsync(completion, new StringContent(new JsonObject { ["oid"] = sha, ["parts"] = parts.DeepClone() }.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, retriedComplete.StatusCode); // idempotent: a retry after a lost answer succeeds
 
         using var after = await BatchAsync(alice, Repo, ["basic", "multipart"], big);
         Assert.False((await after.JsonAsync()).GetProperty("objects")[0].TryGetProperty("actions", out _));
