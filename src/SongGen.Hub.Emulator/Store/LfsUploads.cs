@@ -50,6 +50,7 @@ internal sealed class LfsUploads(ObjectStore objects)
                 return UploadOutcome.WrongHash;
             }
             objects.MoveIntoPlace(temp, sha256);
+            objects.MarkLfs(sha256);
             return UploadOutcome.Stored;
         }
         finally
@@ -95,7 +96,7 @@ internal sealed class LfsUploads(ObjectStore objects)
     public async Task<string?> CompleteAsync(string uploadId, string sha256, long size, int partCount,
         IReadOnlyDictionary<int, string> clientETags, CancellationToken ct)
     {
-        if (objects.Contains(sha256) && new FileInfo(objects.PathOf(sha256)).Length == size)
+        if (objects.LfsSize(sha256) == size)
         {
             return null; // a retried completion (its first answer was lost): the object is already whole
         }
@@ -136,6 +137,7 @@ internal sealed class LfsUploads(ObjectStore objects)
                 return $"The parts do not hash to {sha256}.";
             }
             objects.MoveIntoPlace(temp, sha256);
+            objects.MarkLfs(sha256);
             Directory.Delete(folder, recursive: true);
             return null;
         }
