@@ -90,6 +90,7 @@ public sealed class HubEmulator : IAsyncDisposable
                 RepoJson = new RepoJson(store),
                 Signer = signer,
                 CdnUrl = cdnUrl,
+                Uploads = new Store.LfsUploads(store.Objects),
             };
             cdnServices.Endpoint = new CdnEndpoint(services, faults);
 

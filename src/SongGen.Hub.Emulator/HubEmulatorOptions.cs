@@ -5,6 +5,9 @@ public sealed class HubEmulatorOptions
 {
     public const string AliceToken = "hf_emulator_alice_token";
 
+    /// <summary>A read-only token of alice: it reads everything alice may read; every write answers 403.</summary>
+    public const string AliceReadToken = "hf_emulator_alice_read_token";
+
     /// <summary>Folder holding all repositories and objects; they persist across restarts.</summary>
     public required string Root { get; init; }
 
@@ -26,7 +29,23 @@ public sealed class HubEmulatorOptions
     public IDictionary<string, string> Tokens { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [AliceToken] = "alice",
+        [AliceReadToken] = "alice",
     };
+
+    /// <summary>
+    /// Tokens of <see cref="Tokens"/> that may only read (role "read" in whoami): writes with them answer 403 with a
+    /// message saying to use a write token. Default: <see cref="AliceReadToken"/>.
+    /// </summary>
+    public ISet<string> ReadOnlyTokens { get; init; } = new HashSet<string>(StringComparer.Ordinal) { AliceReadToken };
+
+    /// <summary>
+    /// LFS objects larger than this are uploaded in parts ("multipart": a PUT URL per part plus a completion URL) when
+    /// the client lists "multipart" in its batch request's transfers; smaller ones get one PUT. Default 100 MiB.
+    /// </summary>
+    public long MultipartThreshold { get; init; } = 100L * 1024 * 1024;
+
+    /// <summary>Part size of multipart uploads (the batch answer's <c>chunk_size</c>). Default 16 MiB.</summary>
+    public long MultipartChunkSize { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Listing page size when the client gives no <c>limit</c>, and the cap on <c>limit</c>.</summary>
     public int ListPageSize { get; init; } = 1000;

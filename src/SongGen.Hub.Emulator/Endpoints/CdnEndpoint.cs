@@ -11,16 +11,24 @@ namespace SongGen.Hub.Emulator.Endpoints;
 /// </summary>
 internal sealed class CdnEndpoint(EmulatorServices services, FaultInjector faults)
 {
+    private readonly LfsUploadEndpoint _uploads = new(services);
+
     public async Task HandleAsync(HttpContext context)
     {
         var target = RequestTarget.From(context);
-        var requestFaults = faults.ForRequest(FaultTarget.Cdn, context.Request.Method, target.PathAndQuery);
+        var isUpload = target.Segments is ["lfs-upload", ..];
+        var requestFaults = faults.ForRequest(isUpload ? FaultTarget.Upload : FaultTarget.Cdn, context.Request.Method, target.PathAndQuery);
         if (await FaultGate.ApplyAsync(context, requestFaults))
         {
             return;
         }
         var call = new HubCall { Http = context, Target = target, Query = QueryArgs.Parse(target.RawQuery), User = null, Faults = requestFaults };
         var segments = target.Segments;
+        if (isUpload)
+        {
+            await _uploads.HandleAsync(call, segments);
+            return;
+        }
         if (segments is not ["lfs", var sha256] || sha256.Length != 64)
         {
             await HubResponses.NotFoundAsync(context);

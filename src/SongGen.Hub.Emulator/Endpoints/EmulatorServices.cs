@@ -1,5 +1,6 @@
 using SongGen.Hub.Emulator.Http;
 using SongGen.Hub.Emulator.Json;
+using SongGen.Hub.Emulator.Store;
 
 namespace SongGen.Hub.Emulator.Endpoints;
 
@@ -12,4 +13,6 @@ internal sealed class EmulatorServices
     public required CdnUrlSigner Signer { get; init; }
     /// <summary>Set once the CDN listener knows its port (it starts first).</summary>
     public required Uri CdnUrl { get; init; }
+    /// <summary>Receives LFS uploads (whole objects and multipart parts) into the store's objects.</summary>
+    public required LfsUploads Uploads { get; init; }
 }

@@ -35,7 +35,7 @@ internal static class WhoAmIEndpoint
                 ["accessToken"] = new JsonObject
                 {
                     ["displayName"] = "emulator",
-                    ["role"] = "write",
+                    ["role"] = call.CanWrite ? "write" : "read",
                     ["createdAt"] = "2024-01-01T00:00:00.000Z",
                 },
             },

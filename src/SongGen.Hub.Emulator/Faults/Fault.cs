@@ -55,7 +55,11 @@ public sealed class Fault
     /// <summary>Waits before sending anything (for client timeouts).</summary>
     public static Fault Delay(TimeSpan delay) => new(FaultKind.Delay) { Duration = delay };
 
-    /// <summary>Sends the headers and the first <paramref name="bytes"/> body bytes, then resets the connection.</summary>
+    /// <summary>
+    /// Sends the headers and the first <paramref name="bytes"/> body bytes, then resets the connection. On an upload
+    /// (a PUT of an LFS object or part) it counts request body bytes instead: the connection is reset after receiving
+    /// that many, and nothing is stored.
+    /// </summary>
     public static Fault ResetAfterBytes(long bytes) => new(FaultKind.ResetAfterBytes) { Amount = NonNegative(bytes) };
 
     /// <summary>Declares the real Content-Length but sends only <paramref name="bytes"/> bytes, then closes the connection.</summary>
@@ -70,7 +74,7 @@ public sealed class Fault
     /// <summary>Answers a Range request with 200 and the whole body.</summary>
     public static Fault IgnoreRange() => new(FaultKind.IgnoreRange);
 
-    /// <summary>Sends the body at about this many bytes per second.</summary>
+    /// <summary>Sends the body at about this many bytes per second; on an upload (PUT), reads the request body at that rate.</summary>
     public static Fault Throttle(long bytesPerSecond)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytesPerSecond, 1);

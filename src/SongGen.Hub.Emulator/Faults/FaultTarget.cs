@@ -9,6 +9,11 @@ public enum FaultTarget
     Api,
     /// <summary>Hub file requests: <c>…/resolve/…</c> and <c>…/raw/…</c>.</summary>
     Resolve,
-    /// <summary>The LFS "CDN" listener.</summary>
+    /// <summary>LFS downloads on the "CDN" listener (<c>/lfs/{sha256}</c>).</summary>
     Cdn,
+    /// <summary>
+    /// LFS uploads: the batch and verify calls on the Hub (<c>{repo}.git/info/lfs/…</c>) and the PUTs, parts and
+    /// multipart completions on the CDN listener (<c>/lfs-upload/…</c>). The commit itself is an <see cref="Api"/> call.
+    /// </summary>
+    Upload,
 }

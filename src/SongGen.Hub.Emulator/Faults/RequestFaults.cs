@@ -1,3 +1,5 @@
+using SongGen.Hub.Emulator.Store;
+
 namespace SongGen.Hub.Emulator;
 
 /// <summary>
@@ -25,6 +27,17 @@ internal sealed class RequestFaults
     public Fault? ClaimResponse() => Candidates(FaultKind.Respond).FirstOrDefault(rule => rule.TryFire())?.Fault;
 
     public Fault? ClaimStatus() => Candidates(FaultKind.Status).FirstOrDefault(rule => rule.TryFire())?.Fault;
+
+    /// <summary>For an upload (request body): a reset after N received bytes and/or a reading rate.</summary>
+    public UploadFaults ClaimUploadFaults()
+    {
+        if (_candidates.Count == 0)
+        {
+            return UploadFaults.None;
+        }
+        long? Claim(FaultKind kind) => Candidates(kind).FirstOrDefault(rule => rule.TryFire())?.Fault.Amount;
+        return new UploadFaults(CutAfter: Claim(FaultKind.ResetAfterBytes), BytesPerSecond: Claim(FaultKind.Throttle));
+    }
 
     public bool ClaimIgnoreRange() => Candidates(FaultKind.IgnoreRange).Any(rule => rule.TryFire());
 

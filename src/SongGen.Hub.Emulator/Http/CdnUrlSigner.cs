@@ -55,9 +55,42 @@ internal sealed class CdnUrlSigner
         return grant;
     }
 
-    private string Sign(CdnGrant grant, long expires)
+    /// <summary>
+    /// Signs an upload URL on the CDN: <paramref name="pathAndQuery"/> is ASCII, already escaped and has a query
+    /// (e.g. <c>/lfs-upload/{oid}?size=4</c>); the expiry and the signature are appended to it.
+    /// </summary>
+    public string SignedUploadUrl(Uri cdnBase, string pathAndQuery)
     {
-        var canonical = $"{grant.Sha256}\n{grant.Size}\n{grant.Repo}\n{grant.Commit}\n{expires}";
-        return Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(canonical)));
+        var unsigned = $"{pathAndQuery}&expires={_time.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}";
+        return $"{cdnBase.GetLeftPart(UriPartial.Authority)}{unsigned}&sig={SignText("upload\n" + unsigned)}";
     }
+
+    /// <summary>Checks a URL made by <see cref="SignedUploadUrl"/>, exactly as it arrived (raw path and query).</summary>
+    public bool VerifyUpload(string rawPath, string rawQuery, QueryArgs query, out string failure)
+    {
+        failure = "";
+        var marker = rawQuery.LastIndexOf("&sig=", StringComparison.Ordinal);
+        if (marker < 0 || !long.TryParse(query.Get("expires"), NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+        {
+            failure = "Missing or malformed signature parameters";
+            return false;
+        }
+        var expected = Encoding.ASCII.GetBytes(SignText("upload\n" + rawPath + "?" + rawQuery[..marker]));
+        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(rawQuery[(marker + "&sig=".Length)..])))
+        {
+            failure = "Signature mismatch";
+            return false;
+        }
+        if (_time.GetUtcNow().ToUnixTimeSeconds() > expires)
+        {
+            failure = "Request has expired";
+            return false;
+        }
+        return true;
+    }
+
+    private string Sign(CdnGrant grant, long expires) =>
+        SignText($"{grant.Sha256}\n{grant.Size}\n{grant.Repo}\n{grant.Commit}\n{expires}");
+
+    private string SignText(string canonical) => Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(canonical)));
 }

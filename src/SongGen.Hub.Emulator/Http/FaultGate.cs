@@ -7,6 +7,27 @@ namespace SongGen.Hub.Emulator.Http;
 /// <summary>Applies the faults that act before a response starts: delays and injected error statuses.</summary>
 internal static class FaultGate
 {
+    /// <summary>
+    /// Reads an upload's body before answering it with an error, like a server that looked at the whole request: a
+    /// client still sending a large body would otherwise see a broken pipe instead of the status.
+    /// </summary>
+    private static async Task DrainRequestBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength is null or 0 && !request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        try
+        {
+            await request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            // The client gave up sending; the answer below may not arrive, which is fine.
+        }
+    }
+
     /// <summary>True when a fault already answered the request.</summary>
     public static async Task<bool> ApplyAsync(HttpContext context, RequestFaults faults)
     {
@@ -23,6 +44,7 @@ internal static class FaultGate
         }
         if (faults.ClaimResponse() is { } replacement)
         {
+            await DrainRequestBodyAsync(context);
             await BodySender.SendReplacementAsync(context, replacement);
             return true;
         }
@@ -30,6 +52,7 @@ internal static class FaultGate
         {
             return false;
         }
+        await DrainRequestBodyAsync(context);
         var headers = context.Response.Headers;
         if (fault.RetryAfterSeconds is { } retryAfter)
         {

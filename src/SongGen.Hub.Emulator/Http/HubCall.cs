@@ -10,6 +10,8 @@ internal sealed class HubCall
     public required QueryArgs Query { get; init; }
     /// <summary>The authenticated user, or null for anonymous callers.</summary>
     public required string? User { get; init; }
+    /// <summary>The token may write (a known, not read-only token).</summary>
+    public bool CanWrite { get; init; }
     public required RequestFaults Faults { get; init; }
 
     public string Method => Http.Request.Method;

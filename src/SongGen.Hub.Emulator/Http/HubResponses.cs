@@ -10,11 +10,14 @@ internal static class HubResponses
 {
     public const string JsonContentType = "application/json; charset=utf-8";
 
-    public static Task JsonAsync(HubCall call, JsonNode node, int statusCode = StatusCodes.Status200OK)
+    /// <summary>Git LFS batch answers (clients parse them as JSON whatever the type says).</summary>
+    public const string GitLfsContentType = "application/vnd.git-lfs+json";
+
+    public static Task JsonAsync(HubCall call, JsonNode node, int statusCode = StatusCodes.Status200OK, string contentType = JsonContentType)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(node);
         call.Http.Response.StatusCode = statusCode;
-        return BodySender.SendAsync(call, () => new MemoryStream(bytes, writable: false), bytes.Length, JsonContentType, allowRanges: false);
+        return BodySender.SendAsync(call, () => new MemoryStream(bytes, writable: false), bytes.Length, contentType, allowRanges: false);
     }
 
     public static async Task ErrorAsync(HttpContext context, int statusCode, string? errorCode, string message)

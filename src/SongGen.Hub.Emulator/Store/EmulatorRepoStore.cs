@@ -12,7 +12,7 @@ namespace SongGen.Hub.Emulator;
 /// <c>{root}/objects/{aa}/{sha256}</c> (content-addressed bytes). Only one store should use a root at a time.
 /// Thread-safe. Repo types are "model", "dataset" or "space" (plural spellings are accepted too).
 /// </summary>
-public sealed class EmulatorRepoStore
+public sealed partial class EmulatorRepoStore
 {
     public const long DefaultLfsThreshold = 10L * 1024 * 1024;
     private const int MaxCardBytes = 1 << 20;
@@ -62,7 +62,7 @@ public sealed class EmulatorRepoStore
         {
             if (_repos.ContainsKey((kind, repoId)))
             {
-                throw new InvalidOperationException($"The {kind.Singular()} repo {repoId} already exists.");
+                throw StoreRejection.Conflict($"You already created this {kind.Singular()} repo: {repoId}");
             }
             var document = new RepoDocument
             {
@@ -186,7 +186,7 @@ public sealed class EmulatorRepoStore
             var existing = refs(entry.Document);
             if (existing.ContainsKey(name))
             {
-                throw new InvalidOperationException($"Reference {refPrefix}{name} already exists.");
+                throw StoreRejection.Conflict($"Reference {refPrefix}{name} already exists");
             }
             var target = ResolveOrThrow(entry, revision ?? entry.Document.DefaultBranch);
             existing[name] = target.Id;
@@ -306,20 +306,22 @@ public sealed class EmulatorRepoStore
             : ModelCard.Empty);
     }
 
-    private async Task<List<(string Path, StoredObject Object)>> IngestAsync(IEnumerable<EmulatorFile> files, CancellationToken ct)
+    private async Task<List<CommitAdd>> IngestAsync(IEnumerable<EmulatorFile> files, CancellationToken ct)
     {
-        var added = new List<(string, StoredObject)>();
+        var added = new List<CommitAdd>();
         foreach (var file in files)
         {
-            added.Add((file.Path, await Objects.IngestAsync(file, ct)));
+            added.Add(new CommitAdd(file.Path, await Objects.IngestAsync(file, ct), ForceLfs: false));
         }
         return added;
     }
 
-    private CommitDocument CommitOnto(RepoDocument document, CommitDocument parent, List<(string Path, StoredObject Object)> added,
+    private CommitDocument CommitOnto(RepoDocument document, CommitDocument? parent, List<CommitAdd> added,
         List<string> deleted, string title, string description, string author, DateTimeOffset date)
     {
-        var files = new Dictionary<string, FileDocument>(parent.Files, StringComparer.Ordinal);
+        var files = parent is null
+            ? new Dictionary<string, FileDocument>(StringComparer.Ordinal)
+            : new Dictionary<string, FileDocument>(parent.Files, StringComparer.Ordinal);
         foreach (var path in deleted)
         {
             var doomed = files.Keys.Where(key => key == path || RepoPaths.IsUnder(key, path)).ToList();
@@ -330,25 +332,26 @@ public sealed class EmulatorRepoStore
             }
         }
         // A .gitattributes committed now decides for the other files of the same commit.
-        var attributesObject = added.LastOrDefault(file => file.Path == GitAttributes.FileName).Object;
-        var attributesSha = attributesObject.Sha256 ?? files.GetValueOrDefault(GitAttributes.FileName)?.Sha256;
+        var attributesAdd = added.LastOrDefault(file => file.Path == GitAttributes.FileName);
+        var attributesSha = attributesAdd?.Object.Sha256 ?? files.GetValueOrDefault(GitAttributes.FileName)?.Sha256;
         var attributes = attributesSha is null ? GitAttributes.Empty : GitAttributes.Parse(Encoding.UTF8.GetString(Objects.ReadAllBytes(attributesSha)));
-        foreach (var (path, stored) in added)
+        foreach (var (path, stored, forceLfs) in added)
         {
-            files[path] = ToFileDocument(path, stored, attributes);
+            files[path] = ToFileDocument(path, stored, attributes, forceLfs);
         }
         var commit = BuildCommit(files, parent, title, description, author, date);
         document.Commits[commit.Id] = commit;
         return commit;
     }
 
-    private FileDocument ToFileDocument(string path, StoredObject stored, GitAttributes attributes)
+    private FileDocument ToFileDocument(string path, StoredObject stored, GitAttributes attributes, bool forceLfs)
     {
-        var isLfs = path != GitAttributes.FileName && (stored.Size >= LfsThreshold || attributes.IsLfs(path));
+        var isLfs = forceLfs || path != GitAttributes.FileName && (stored.Size >= LfsThreshold || attributes.IsLfs(path));
         if (!isLfs)
         {
             return new FileDocument { Size = stored.Size, Oid = stored.GitBlobOid, Sha256 = stored.Sha256 };
         }
+        Objects.MarkLfs(stored.Sha256);
         var pointer = GitObjects.LfsPointerBytes(stored.Sha256, stored.Size);
         return new FileDocument
         {
@@ -414,10 +417,10 @@ public sealed class EmulatorRepoStore
     private RepoEntry Require(RepoKind kind, string repoId) =>
         _repos.TryGetValue((kind, repoId), out var entry)
             ? entry
-            : throw new InvalidOperationException($"The {kind.Singular()} repo {repoId} does not exist.");
+            : throw new StoreRejection(404, "RepoNotFound", $"The {kind.Singular()} repo {repoId} does not exist.");
 
     private static CommitDocument ResolveOrThrow(RepoEntry entry, string revision) =>
-        entry.Snapshot().Resolve(revision) ?? throw new InvalidOperationException($"Invalid rev id: {revision}");
+        entry.Snapshot().Resolve(revision) ?? throw StoreRejection.RevisionNotFound(revision);
 
     private string RepoFolder(RepoKind kind, string repoId) => Path.Combine(Root, "repos", kind.Plural(), repoId.Replace('/', Path.DirectorySeparatorChar));
 
@@ -450,6 +453,16 @@ public sealed class EmulatorRepoStore
                 }
                 _repos[(kind, document.RepoId)] = new RepoEntry(document, Path.GetDirectoryName(file)!);
             }
+        }
+        // Roots written before LFS objects were indexed: index the LFS files of every commit.
+        var lfsObjects = _repos.Values.SelectMany(entry => entry.Document.Commits.Values)
+            .SelectMany(commit => commit.Files.Values)
+            .Where(file => file.Lfs is not null)
+            .Select(file => file.Sha256)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var sha256 in lfsObjects.Where(Objects.Contains))
+        {
+            Objects.MarkLfs(sha256);
         }
     }
 

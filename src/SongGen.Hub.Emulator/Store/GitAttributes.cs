@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace SongGen.Hub.Emulator.Store;
@@ -40,49 +39,11 @@ internal sealed class GitAttributes
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (parts.Skip(1).Contains("filter=lfs"))
             {
-                patterns.Add(ToRegex(parts[0]));
+                patterns.Add(GitGlob.ToRegex(parts[0]));
             }
         }
         return new GitAttributes(patterns);
     }
 
     public bool IsLfs(string path) => _lfsPatterns.Any(pattern => pattern.IsMatch(path));
-
-    private static Regex ToRegex(string pattern)
-    {
-        var anchored = pattern.Contains('/');
-        pattern = pattern.TrimStart('/');
-        var regex = new StringBuilder(anchored ? "^" : "(^|/)");
-        for (var i = 0; i < pattern.Length; i++)
-        {
-            var c = pattern[i];
-            if (c == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
-            {
-                i++;
-                if (i + 1 < pattern.Length && pattern[i + 1] == '/')
-                {
-                    i++;
-                    regex.Append("(.*/)?"); // "**/" matches zero or more folders
-                }
-                else
-                {
-                    regex.Append(".*");
-                }
-            }
-            else if (c == '*')
-            {
-                regex.Append("[^/]*");
-            }
-            else if (c == '?')
-            {
-                regex.Append("[^/]");
-            }
-            else
-            {
-                regex.Append(Regex.Escape(c.ToString()));
-            }
-        }
-        regex.Append('$');
-        return new Regex(regex.ToString(), RegexOptions.CultureInvariant);
-    }
 }

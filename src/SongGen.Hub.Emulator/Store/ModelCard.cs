@@ -22,6 +22,13 @@ internal sealed partial class ModelCard
     public string? LibraryName => ScalarText("library_name");
     public string? Sdk => ScalarText("sdk");
 
+    /// <summary>The YAML text between the "---" lines at the start of a README, or null when there is no such block.</summary>
+    public static string? FrontMatterText(string readme)
+    {
+        var match = FrontMatter().Match(readme);
+        return match.Success ? match.Groups[2].Value : null;
+    }
+
     public static ModelCard Parse(string readme)
     {
         var match = FrontMatter().Match(readme);

@@ -15,17 +15,41 @@ internal sealed class ObjectStore
     private const int CopyBufferSize = 1 << 20;
     private readonly string _objectsRoot;
     private readonly string _tempRoot;
+    private readonly string _lfsIndexRoot;
 
     public ObjectStore(string root)
     {
         _objectsRoot = Path.Combine(root, "objects");
         _tempRoot = Path.Combine(_objectsRoot, "tmp");
+        _lfsIndexRoot = Path.Combine(_objectsRoot, "lfs");
         Directory.CreateDirectory(_tempRoot);
     }
 
     public string PathOf(string sha256) => Path.Combine(_objectsRoot, sha256[..2], sha256);
 
     public bool Contains(string sha256) => File.Exists(PathOf(sha256));
+
+    /// <summary>
+    /// Records that these bytes are held as an LFS object (uploaded through the LFS API, or stored as an LFS file of
+    /// some commit). Regular file contents share the object folder but do not count: on the Hub, git blobs and LFS
+    /// storage are separate, so committing bytes as a regular file does not make them an uploaded LFS object.
+    /// </summary>
+    public void MarkLfs(string sha256)
+    {
+        var marker = Path.Combine(_lfsIndexRoot, sha256[..2], sha256);
+        if (!File.Exists(marker))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            File.WriteAllBytes(marker, []);
+        }
+    }
+
+    /// <summary>Size of the LFS object with this SHA-256, or null when it is not held as one (see <see cref="MarkLfs"/>).</summary>
+    public long? LfsSize(string sha256)
+    {
+        var path = PathOf(sha256);
+        return File.Exists(Path.Combine(_lfsIndexRoot, sha256[..2], sha256)) && File.Exists(path) ? new FileInfo(path).Length : null;
+    }
 
     public FileStream OpenRead(string sha256) =>
         new(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
@@ -43,17 +67,7 @@ internal sealed class ObjectStore
                 long? knownLength = source.CanSeek ? source.Length - source.Position : null;
                 stored = await CopyAndHashAsync(source, tempPath, knownLength, ct);
             }
-            var finalPath = PathOf(stored.Sha256);
-            Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-            if (File.Exists(finalPath))
-            {
-                File.Delete(tempPath);
-            }
-            else
-            {
-                // Same content ingested concurrently ends in the same bytes, so losing the race is harmless.
-                try { File.Move(tempPath, finalPath); } catch (IOException) when (File.Exists(finalPath)) { File.Delete(tempPath); }
-            }
+            MoveIntoPlace(tempPath, stored.Sha256);
             return stored;
         }
         catch
@@ -61,6 +75,26 @@ internal sealed class ObjectStore
             File.Delete(tempPath);
             throw;
         }
+    }
+
+    /// <summary>A fresh path in the ingest folder (same file system as the objects, so moving it in is atomic).</summary>
+    public string NewTempPath() => Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Where the parts of one multipart upload wait for their completion call.</summary>
+    public string UploadFolder(string uploadId) => Path.Combine(_tempRoot, "uploads", uploadId);
+
+    /// <summary>Moves a fully written and verified temp file to its content address (or drops it if already there).</summary>
+    public void MoveIntoPlace(string tempPath, string sha256)
+    {
+        var finalPath = PathOf(sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+        if (File.Exists(finalPath))
+        {
+            File.Delete(tempPath);
+            return;
+        }
+        // Same content ingested concurrently ends in the same bytes, so losing the race is harmless.
+        try { File.Move(tempPath, finalPath); } catch (IOException) when (File.Exists(finalPath)) { File.Delete(tempPath); }
     }
 
     private static async Task<StoredObject> CopyAndHashAsync(Stream source, string tempPath, long? knownLength, CancellationToken ct)

@@ -19,6 +19,9 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>Token of "bob", a second valid user (e.g. for "not approved" and "not the owner").</summary>
     public const string BobToken = "hf_emulator_bob_token";
 
+    /// <summary>A read-only token of alice (writes answer 403).</summary>
+    public const string AliceReadToken = HubEmulatorOptions.AliceReadToken;
+
     private readonly Func<string, HubEmulatorOptions> _options;
 
     private TestHub(string root, Func<string, HubEmulatorOptions> options, HubEmulator emulator)
@@ -66,9 +69,12 @@ public sealed class TestHub : IAsyncDisposable
     /// <summary>The default options plus bob's token.</summary>
     public static HubEmulatorOptions DefaultOptions(string root) => new() { Root = root, Tokens = Tokens() };
 
-    /// <summary>alice's and bob's tokens, for options built by hand: <c>new HubEmulatorOptions { Root = root, Tokens = TestHub.Tokens(), … }</c>.</summary>
+    /// <summary>
+    /// alice's (write and read-only) and bob's tokens, for options built by hand:
+    /// <c>new HubEmulatorOptions { Root = root, Tokens = TestHub.Tokens(), … }</c>.
+    /// </summary>
     public static IDictionary<string, string> Tokens() =>
-        new Dictionary<string, string>(StringComparer.Ordinal) { [AliceToken] = "alice", [BobToken] = "bob" };
+        new Dictionary<string, string>(StringComparer.Ordinal) { [AliceToken] = "alice", [AliceReadToken] = "alice", [BobToken] = "bob" };
 
     /// <summary>Stops the emulator and starts a new one on the same root (new ports).</summary>
     public async Task RestartAsync()

@@ -87,7 +87,10 @@ public sealed class NpmClientTests(ITestOutputHelper output)
     }
 
     /// <summary>Runs tests/npm-client/run.mjs with these arguments (60 s at most); also used by <see cref="NpmLayoutParityTests"/>.</summary>
-    internal static async Task<(int ExitCode, string Log)> RunNodeAsync(params string[] args)
+    internal static Task<(int ExitCode, string Log)> RunNodeAsync(params string[] args) => RunScriptAsync(NpmClient.Script, args);
+
+    /// <summary>Runs a script of tests/npm-client with these arguments (60 s at most).</summary>
+    internal static async Task<(int ExitCode, string Log)> RunScriptAsync(string script, params string[] args)
     {
         var start = new ProcessStartInfo("node")
         {
@@ -95,7 +98,7 @@ public sealed class NpmClientTests(ITestOutputHelper output)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(NpmClient.Script);
+        start.ArgumentList.Add(script);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

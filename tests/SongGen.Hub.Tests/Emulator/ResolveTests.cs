@@ -244,7 +244,7 @@ public sealed class ResolveTests
         await using var hub = await TestHub.StartAsync(seedDemo: false);
         using var client = hub.CreateHttpClient();
         using var yaml = await client.PostAsync("/api/validate-yaml", new StringContent("{\"content\":\"---\\n---\",\"repoType\":\"model\"}", Encoding.UTF8, "application/json"));
-        Assert.Equal("{\"errors\":[],\"warnings\":[]}", await yaml.Content.ReadAsStringAsync());
+        Assert.Equal("{\"errors\":[],\"warnings\":[{\"message\":\"empty or missing yaml metadata in repo card\"}]}", await yaml.Content.ReadAsStringAsync());
         Assert.Equal("{\"standardEnvVars\":[],\"harnesses\":{}}", await client.GetStringAsync("/api/agent-harnesses"));
     }
 
