@@ -44,8 +44,14 @@ internal static class CliRunner
         RepositoryNotFoundException or RevisionNotFoundException or EntryNotFoundException => (NotFound, ex.Message),
         // Names the file and the fault ("path: the header claims …").
         CheckpointFormatException => (Failure, ex.Message),
+        // Names the card file, line and key.
+        SongGen.Hub.Cards.CardFormatException => (Failure, ex.Message),
         // Names the config file and key.
         SongGen.Model.Config.SongGenConfigException => (Failure, ex.Message),
+        // Says which device was asked for and why it is not there.
+        SongGen.Checkpoints.Devices.ComputeDeviceException => (Failure, ex.Message),
+        // Names the model folder and the keys that do not fit.
+        SongGen.Model.Persistence.SongGenLoadException => (Failure, ex.Message),
         HubException when Network(ex) is { } network && !ex.Message.Contains(network.Message, StringComparison.Ordinal)
             => (Failure, $"{ex.Message} ({network.Message})"),
         HubException or UnsafeRepoPathException => (Failure, ex.Message),

@@ -20,6 +20,7 @@ namespace SongGen.Cli
             root.Subcommands.Add(TextCommands.Create(context));
             root.Subcommands.Add(CkptCommands.Create(context));
             root.Subcommands.Add(ModelCommands.Create(context));
+            root.Subcommands.Add(InitModelCommand.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
             return root;
         }

@@ -164,7 +164,9 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>A file cut short after Open would make the mapped read fault (SIGBUS); check the length first.</summary>
     private void CheckNotShrunk(SafetensorsEntry last)
     {
-        var length = new FileInfo(Path).Length;
+        // The length of the file itself: FileInfo of a symlink (every file of a Hub cache snapshot) gives the link's.
+        var info = new FileInfo(Path);
+        var length = (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
         var end = _dataStart + last.Begin + last.ByteLength;
         if (length < end)
         {

@@ -20,6 +20,7 @@ internal static class HubCommands
         hub.Subcommands.Add(Download(context));
         foreach (var write in HubWriteCommands.Create(context)) hub.Subcommands.Add(write);
         hub.Subcommands.Add(Serve(context));
+        hub.Subcommands.Add(HubCardCommands.Create(context));
         return hub;
     }
 

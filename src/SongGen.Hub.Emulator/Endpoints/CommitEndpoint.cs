@@ -237,7 +237,7 @@ internal sealed partial class CommitEndpoint(EmulatorServices services)
             await HubResponses.BadRequestAsync(call, $"lfsFile '{path}' needs \"algo\": \"sha256\" and a 64-hex \"oid\".");
             return null;
         }
-        if (services.Store.StoredSize(oid) is not { } storedSize)
+        if (services.Store.StoredLfsSize(oid) is not { } storedSize)
         {
             await HubResponses.BadRequestAsync(call, $"The LFS object {oid} of '{path}' was never uploaded: upload it through the LFS batch API before committing.");
             return null;

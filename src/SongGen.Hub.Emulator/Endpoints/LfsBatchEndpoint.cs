@@ -72,7 +72,7 @@ internal sealed class LfsBatchEndpoint(EmulatorServices services)
                 answer["error"] = Error(422, "Each object needs a 64-hex sha256 \"oid\" and a \"size\" of at least 0.");
                 continue;
             }
-            var storedSize = services.Store.StoredSize(oid);
+            var storedSize = services.Store.StoredLfsSize(oid);
             if (operation == "download")
             {
                 if (storedSize is null)
@@ -123,7 +123,7 @@ internal sealed class LfsBatchEndpoint(EmulatorServices services)
         }
         var oid = WriteAccess.String(body, "oid") ?? "";
         var size = body["size"] is JsonValue value && value.TryGetValue<long>(out var s) ? s : -1;
-        if (!CommitEndpoint.Sha256Hex().IsMatch(oid) || services.Store.StoredSize(oid) is not { } stored)
+        if (!CommitEndpoint.Sha256Hex().IsMatch(oid) || services.Store.StoredLfsSize(oid) is not { } stored)
         {
             await HubResponses.ErrorAsync(call.Http, StatusCodes.Status404NotFound, null, $"Object {oid} was not uploaded.");
             return;

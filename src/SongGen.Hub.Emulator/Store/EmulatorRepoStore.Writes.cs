@@ -219,14 +219,9 @@ public sealed partial class EmulatorRepoStore
         }
     }
 
-    /// <summary>Size of a stored object, or null when no object has that SHA-256.</summary>
-    internal long? StoredSize(string sha256)
-    {
-        var path = Objects.PathOf(sha256);
-        return File.Exists(path) ? new FileInfo(path).Length : null;
-    }
+    /// <summary>Size of the LFS object with that SHA-256, or null when none was uploaded or committed as LFS.</summary>
+    internal long? StoredLfsSize(string sha256) => Objects.LfsSize(sha256);
 
-    /// <summary>Git cannot hold "a" as a file and "a/b" under a folder "a" at once; the Hub refuses such commits.</summary>
     private static void RequireNoFileFolderClash(CommitDocument parent, List<string> deleted, IReadOnlyList<CommitAdd> adds)
     {
         var files = parent.Files.Keys.Where(key => !deleted.Any(gone => key == gone || RepoPaths.IsUnder(key, gone)))

@@ -351,6 +351,7 @@ public sealed partial class EmulatorRepoStore
         {
             return new FileDocument { Size = stored.Size, Oid = stored.GitBlobOid, Sha256 = stored.Sha256 };
         }
+        Objects.MarkLfs(stored.Sha256);
         var pointer = GitObjects.LfsPointerBytes(stored.Sha256, stored.Size);
         return new FileDocument
         {
@@ -452,6 +453,16 @@ public sealed partial class EmulatorRepoStore
                 }
                 _repos[(kind, document.RepoId)] = new RepoEntry(document, Path.GetDirectoryName(file)!);
             }
+        }
+        // Roots written before LFS objects were indexed: index the LFS files of every commit.
+        var lfsObjects = _repos.Values.SelectMany(entry => entry.Document.Commits.Values)
+            .SelectMany(commit => commit.Files.Values)
+            .Where(file => file.Lfs is not null)
+            .Select(file => file.Sha256)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var sha256 in lfsObjects.Where(Objects.Contains))
+        {
+            Objects.MarkLfs(sha256);
         }
     }
 

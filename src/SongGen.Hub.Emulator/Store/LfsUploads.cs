@@ -50,6 +50,7 @@ internal sealed class LfsUploads(ObjectStore objects)
                 return UploadOutcome.WrongHash;
             }
             objects.MoveIntoPlace(temp, sha256);
+            objects.MarkLfs(sha256);
             return UploadOutcome.Stored;
         }
         finally
@@ -95,6 +96,10 @@ internal sealed class LfsUploads(ObjectStore objects)
     public async Task<string?> CompleteAsync(string uploadId, string sha256, long size, int partCount,
         IReadOnlyDictionary<int, string> clientETags, CancellationToken ct)
     {
+        if (objects.LfsSize(sha256) == size)
+        {
+            return null; // a retried completion (its first answer was lost): the object is already whole
+        }
         var folder = objects.UploadFolder(uploadId);
         for (var part = 1; part <= partCount; part++)
         {
@@ -132,6 +137,7 @@ internal sealed class LfsUploads(ObjectStore objects)
                 return $"The parts do not hash to {sha256}.";
             }
             objects.MoveIntoPlace(temp, sha256);
+            objects.MarkLfs(sha256);
             Directory.Delete(folder, recursive: true);
             return null;
         }

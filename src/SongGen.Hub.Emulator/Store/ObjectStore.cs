@@ -15,17 +15,41 @@ internal sealed class ObjectStore
     private const int CopyBufferSize = 1 << 20;
     private readonly string _objectsRoot;
     private readonly string _tempRoot;
+    private readonly string _lfsIndexRoot;
 
     public ObjectStore(string root)
     {
         _objectsRoot = Path.Combine(root, "objects");
         _tempRoot = Path.Combine(_objectsRoot, "tmp");
+        _lfsIndexRoot = Path.Combine(_objectsRoot, "lfs");
         Directory.CreateDirectory(_tempRoot);
     }
 
     public string PathOf(string sha256) => Path.Combine(_objectsRoot, sha256[..2], sha256);
 
     public bool Contains(string sha256) => File.Exists(PathOf(sha256));
+
+    /// <summary>
+    /// Records that these bytes are held as an LFS object (uploaded through the LFS API, or stored as an LFS file of
+    /// some commit). Regular file contents share the object folder but do not count: on the Hub, git blobs and LFS
+    /// storage are separate, so committing bytes as a regular file does not make them an uploaded LFS object.
+    /// </summary>
+    public void MarkLfs(string sha256)
+    {
+        var marker = Path.Combine(_lfsIndexRoot, sha256[..2], sha256);
+        if (!File.Exists(marker))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            File.WriteAllBytes(marker, []);
+        }
+    }
+
+    /// <summary>Size of the LFS object with this SHA-256, or null when it is not held as one (see <see cref="MarkLfs"/>).</summary>
+    public long? LfsSize(string sha256)
+    {
+        var path = PathOf(sha256);
+        return File.Exists(Path.Combine(_lfsIndexRoot, sha256[..2], sha256)) && File.Exists(path) ? new FileInfo(path).Length : null;
+    }
 
     public FileStream OpenRead(string sha256) =>
         new(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);

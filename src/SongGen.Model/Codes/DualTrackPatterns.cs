@@ -93,24 +93,38 @@ public static class DualTrackPatterns
     }
 
     /// <summary>
-    /// Undoes the delay of an interleaved generation (interleaving_A_V / interleaving_V_A) as the dual-track generate
-    /// does: the raw ids (B*K, L) are delay-masked with the generation <paramref name="pattern"/>; if L is even the
-    /// last column is dropped; the combined pattern of a BOS start with max_length M' = (L−1)/2 + 1 is rebuilt and its
-    /// BOS/PAD positions dropped, giving (B, K, 2(M'−K)), which is split into the two tracks (B, K, M'−K) each.
+    /// Undoes the delay of a dual-track generation as the dual-track generate does. The raw ids (B·K′, L) are
+    /// delay-masked with the generation <paramref name="pattern"/> (width ≥ L); for interleaving an even L loses its last
+    /// column. The combined pattern of a BOS start is rebuilt with the output max length M′ (interleaving
+    /// (L−1)/2 + 1, parallel_std L, parallel_A_V / parallel_V_A L − 1), which has exactly L columns; its BOS and PAD
+    /// positions are dropped and the rest is reshaped to (B, K′, ·) and split into the two tracks, each (B, K, M′ − K)
+    /// (M′ ≥ 2K − 1; below that the rebuilt pattern is all free, as in the reference, and nothing but its BOS/PAD
+    /// columns is dropped).
     /// </summary>
-    public static (Tensor Acc, Tensor Vocal) UndoInterleavedGeneration(Tensor rawIds, Tensor pattern, TrackPattern trackPattern, int numCodebooks, long bosTokenId = SpecialTokens.Bos, long padTokenId = SpecialTokens.Pad)
+    public static (Tensor Acc, Tensor Vocal) UndoGeneration(Tensor rawIds, Tensor pattern, TrackPattern trackPattern, int numCodebooks, long bosTokenId = SpecialTokens.Bos, long padTokenId = SpecialTokens.Pad)
     {
-        if (!trackPattern.IsInterleaved()) throw new ArgumentException($"{trackPattern} is not an interleaving pattern", nameof(trackPattern));
+        if (!trackPattern.IsDualTrack()) throw new ArgumentException($"{trackPattern} is not a dual-track pattern", nameof(trackPattern));
         using var scope = NewDisposeScope();
         var delayed = DelayPattern.Apply(rawIds, pattern);
         long length = delayed.shape[1];
-        if (length % 2 == 0) delayed = delayed[TensorIndex.Colon, TensorIndex.Slice(0, length - 1)];
-        long outputMaxLength = (delayed.shape[1] - 1) / 2 + 1;
-        long batch = delayed.shape[0] / numCodebooks;
+        long outputMaxLength;
+        if (trackPattern.IsInterleaved())
+        {
+            if (length % 2 == 0) delayed = delayed[TensorIndex.Colon, TensorIndex.Slice(0, length - 1)];
+            outputMaxLength = (delayed.shape[1] - 1) / 2 + 1;
+        }
+        else outputMaxLength = trackPattern == TrackPattern.ParallelStd ? length : length - 1;
+        if (outputMaxLength < 2)
+            throw new ArgumentException($"{length} generated columns are too few to undo the {trackPattern.ToHfName()} delay pattern", nameof(rawIds));
+
+        int streams = trackPattern.NumStreams(numCodebooks);
+        long batch = delayed.shape[0] / streams;
         var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64);
         var (_, mask) = BuildCombinedDelayPattern(start, start, trackPattern, bosTokenId, padTokenId, outputMaxLength, numCodebooks);
-        var keep = mask.ne(bosTokenId).logical_and(mask.ne(padTokenId));
-        var frames = delayed.masked_select(keep).reshape(batch, numCodebooks, -1);
+        if (mask.shape[1] != delayed.shape[1])
+            throw new InvalidOperationException($"rebuilt pattern has {mask.shape[1]} columns, the output {delayed.shape[1]}");
+        var keep = mask.ne(bosTokenId).logical_and(mask.ne(padTokenId)).to(delayed.device);
+        var frames = delayed.masked_select(keep).reshape(batch, streams, -1);
         var (acc, vocal) = Split(frames, trackPattern, numCodebooks);
         return (acc.MoveToOuterDisposeScope(), vocal.MoveToOuterDisposeScope());
     }

@@ -46,13 +46,22 @@ public sealed record SongGenMixedOptions
 
     public long EffectiveDecoderStartTokenId => DecoderStartTokenId ?? Decoder.BosTokenId ?? SpecialTokens.DecoderStart;
 
-    /// <summary>The released sizes from a composite <c>config.json</c>.</summary>
+    /// <summary>The sizes of a composite <c>config.json</c> (the Conformer's from its optional <c>lyrics_encoder</c> key).</summary>
     public static SongGenMixedOptions FromConfig(SongGenConfig config) => new()
     {
         Decoder = config.Decoder,
         TextHiddenSize = config.TextEncoder.DModel,
         PromptVocabSize = config.VocabSize,
-        LyricsEncoder = new ConformerEncoderOptions { InputSize = config.Decoder.HiddenSize },
+        LyricsEncoder = config.LyricsEncoder is { } lyrics
+            ? new ConformerEncoderOptions
+            {
+                InputSize = config.Decoder.HiddenSize,
+                OutputSize = lyrics.OutputSize,
+                AttentionHeads = lyrics.AttentionHeads,
+                LinearUnits = lyrics.LinearUnits,
+                NumBlocks = lyrics.NumBlocks,
+            }
+            : new ConformerEncoderOptions { InputSize = config.Decoder.HiddenSize },
         PadTokenId = config.PadTokenId,
         DecoderStartTokenId = config.DecoderStartTokenId,
     };

@@ -27,6 +27,8 @@ public sealed class SongGenConfig : HfConfigObject
     public string? TransformersVersion { get; set; }
     public TextEncoderConfig TextEncoder { get; set; } = new();
     public SongGenDecoderConfig Decoder { get; set; } = new();
+    /// <summary>The lyrics Conformer's sizes (<c>lyrics_encoder</c>); null (the released models): the reference's fixed sizes.</summary>
+    public LyricsEncoderConfig? LyricsEncoder { get; set; }
 
     /// <summary>The input sampling rate the reference reports (<c>config.sampling_rate</c>, a constant).</summary>
     public int SamplingRate => 16000;
@@ -39,6 +41,7 @@ public sealed class SongGenConfig : HfConfigObject
         c.Architectures = Architectures?.ToList();
         c.TextEncoder = TextEncoder.Clone();
         c.Decoder = Decoder.Clone();
+        c.LyricsEncoder = LyricsEncoder?.Clone();
         c.CopySourceFrom(this);
         return c;
     }
@@ -71,6 +74,9 @@ public sealed class SongGenConfig : HfConfigObject
             TransformersVersion = r.NullableString("transformers_version", null),
             TextEncoder = TextEncoderConfig.Read(r.RequiredObject("text_encoder"), source, "text_encoder"),
             Decoder = SongGenDecoderConfig.Read(r.RequiredObject("decoder"), source, "decoder"),
+            LyricsEncoder = r.Has(LyricsEncoderConfig.Key)
+                ? LyricsEncoderConfig.Read(r.RequiredObject(LyricsEncoderConfig.Key), source, LyricsEncoderConfig.Key)
+                : null,
         };
         r.Finish(c);
         if (c.VocabSize <= 0) throw r.Error("vocab_size", $"must be positive, got {c.VocabSize}");
@@ -83,6 +89,7 @@ public sealed class SongGenConfig : HfConfigObject
         if (VocabSize <= 0) throw new SongGenConfigException(source, "vocab_size", $"must be positive, got {VocabSize}");
         TextEncoder.Validate(source, "text_encoder");
         Decoder.Validate(source, "decoder");
+        LyricsEncoder?.Validate(source, LyricsEncoderConfig.Key);
     }
 
     public JsonObject ToJsonObject()
@@ -94,6 +101,7 @@ public sealed class SongGenConfig : HfConfigObject
         w.Object("decoder", Decoder.Write());
         w.NullableInt("decoder_start_token_id", DecoderStartTokenId, writeNull: false);
         w.Bool("is_encoder_decoder", IsEncoderDecoder);
+        if (LyricsEncoder is not null) w.Object(LyricsEncoderConfig.Key, LyricsEncoder.Write());
         w.String("model_type", ModelType);
         w.NullableInt("pad_token_id", PadTokenId, writeNull: false);
         w.Bool("prompt_cross_attention", PromptCrossAttention);

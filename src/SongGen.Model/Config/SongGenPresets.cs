@@ -93,7 +93,7 @@ public static class SongGenPresets
 
     /// <summary>A tiny config of the same layout for tests: 32-wide, 2-layer decoder with 4 heads and the real
     /// vocabulary (1088, so the special ids stay valid); 32-wide 2-layer gated-gelu T5 with a 128-token vocabulary;
-    /// 7000 lyrics rows (the real lyrics tokenizer's ids stay valid).</summary>
+    /// 7000 lyrics rows (the real lyrics tokenizer's ids stay valid); a 32-wide 2-block lyrics Conformer.</summary>
     public static SongGenConfig Tiny(TrackPattern pattern)
     {
         var c = Released(pattern);
@@ -119,6 +119,7 @@ public static class SongGenPresets
         d.NumKeyValueHeads = 4;
         d.NumCrossAttentionKeyValueHeads = 4;
         d.MaxPositionEmbeddings = 256;
+        c.LyricsEncoder = new LyricsEncoderConfig { OutputSize = 32, AttentionHeads = 4, LinearUnits = 64, NumBlocks = 2 };
         return c;
     }
 

@@ -50,7 +50,19 @@ public sealed class TextEncoderConfig : HfConfigObject
         return c;
     }
 
-    internal static TextEncoderConfig Read(JsonObject obj, string file, string prefix)
+    /// <summary>
+    /// Reads a T5 model's own <c>config.json</c> (for example <c>google/flan-t5-large</c>): the text encoder config that
+    /// <c>from_sub_models_pretrained</c> copies into the composite. Errors name the file and key.
+    /// </summary>
+    public static TextEncoderConfig Load(string path)
+    {
+        var config = Read(HfJson.Load(path), path, null);
+        if (config.ModelType != "t5")
+            throw new SongGenConfigException(path, "model_type", $"'{config.ModelType}' is not a T5 model (expected 't5')");
+        return config;
+    }
+
+    internal static TextEncoderConfig Read(JsonObject obj, string file, string? prefix)
     {
         var r = new HfConfigReader(obj, file, prefix);
         var d = new TextEncoderConfig();

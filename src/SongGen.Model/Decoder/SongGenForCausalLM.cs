@@ -180,7 +180,7 @@ public sealed class SongGenForCausalLM : nn.Module
         long s = labels.shape[1], k = labels.shape[2], v = logits.shape[^1];
         var lg = logits[.., .., ^(int)s..];
         var target = labels.masked_fill(labels.eq(BosTokenId), SpecialTokens.IgnoreIndex);
-        var keep = decoderInputIds.transpose(1, 2).ne(PadTokenId)[.., .., ..(int)k].logical_and(target.ne(SpecialTokens.IgnoreIndex));   // (B,S,K)
+        var keep = LossMask(labels, decoderInputIds);
         var result = new List<Tensor>();
         for (var c = 0; c < k; c++)
         {
@@ -190,6 +190,25 @@ public sealed class SongGenForCausalLM : nn.Module
             result.Add(nn.functional.cross_entropy(sel, tgt));
         }
         return stack(result).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The positions the loss trains on: a label that is neither −100 nor BOS, whose decoder input (same position) is not
+    /// PAD. With EOS = PAD this keeps every code target and only the first EOS of each row; for interleaving, the vocal
+    /// EOS that follows an accompaniment EOS input is dropped.
+    /// </summary>
+    /// <param name="labels">(B, S, K) targets.</param>
+    /// <param name="decoderInputIds">(B, K_in ≥ K, S) decoder inputs; stream k of the mask uses row k.</param>
+    /// <returns>(B, S, K) bool.</returns>
+    public Tensor LossMask(Tensor labels, Tensor decoderInputIds)
+    {
+        using var scope = NewDisposeScope();
+        long s = labels.shape[1], k = labels.shape[2];
+        if (decoderInputIds.dim() != 3 || decoderInputIds.shape[2] != s || decoderInputIds.shape[1] < k)
+            throw new ArgumentException($"decoder inputs ({string.Join(", ", decoderInputIds.shape)}) do not fit labels ({string.Join(", ", labels.shape)})", nameof(decoderInputIds));
+        var target = labels.masked_fill(labels.eq(BosTokenId), SpecialTokens.IgnoreIndex);
+        var inputNotPad = decoderInputIds.transpose(1, 2).ne(PadTokenId)[.., .., ..(int)k];
+        return inputNotPad.logical_and(target.ne(SpecialTokens.IgnoreIndex)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

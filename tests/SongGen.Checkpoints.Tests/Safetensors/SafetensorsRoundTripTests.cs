@@ -17,6 +17,23 @@ public class SafetensorsRoundTripTests
         { ScalarType.Int16, "I16" }, { ScalarType.Int8, "I8" }, { ScalarType.Byte, "U8" }, { ScalarType.Bool, "BOOL" },
     };
 
+    /// <summary>Hub cache snapshots hold relative symlinks to blobs; reading through one must see the blob's length.</summary>
+    [Fact]
+    public void AFileReadThroughARelativeSymlinkLoads()
+    {
+        using var folder = new TempFolder();
+        using var scope = NewDisposeScope();
+        var original = arange(3000, ScalarType.Float32).reshape(30, 100);
+        Directory.CreateDirectory(folder.File("blobs"));
+        Directory.CreateDirectory(folder.File("snapshots"));
+        SafetensorsWriter.Write(folder.File("blobs/0123abcd"), new Dictionary<string, Tensor> { ["x"] = original });
+        var link = folder.File("snapshots/model.safetensors");
+        File.CreateSymbolicLink(link, "../blobs/0123abcd");
+
+        using var file = SafetensorsFile.Open(link);
+        Assert.True(original.eq(file.ReadTensor("x")).all().item<bool>());
+    }
+
     [Theory]
     [MemberData(nameof(Dtypes))]
     public void EveryDtypeRoundTripsBitForBit(ScalarType dtype, string name)

@@ -137,16 +137,16 @@ public sealed class HubFileLockTests : IDisposable
     }
 
     /// <summary>
-    /// Advances fake time one poll at a time. The waiter's continuation normally runs inside Advance; the yields cover
-    /// the case where it was queued instead. No real time passes.
+    /// Advances fake time one poll at a time. The waiter's continuation normally runs inside Advance; when it was
+    /// queued instead (a loaded machine), a short real wait for the task lets it register its next poll before time
+    /// moves on, so steps are not spent while nothing is waiting on the clock.
     /// </summary>
     private static async Task AdvanceUntilCompleted(FakeTimeProvider time, Task task, TimeSpan step, int maxSteps)
     {
         for (int i = 0; i < maxSteps && !task.IsCompleted; i++)
         {
             time.Advance(step);
-            for (int spin = 0; spin < 5 && !task.IsCompleted; spin++)
-                await Task.Yield();
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System));
         }
         Assert.True(task.IsCompleted, "the lock waiter did not finish");
     }

@@ -314,6 +314,41 @@ public sealed class UploadTests
     }
 
     [Fact]
+    public async Task Bytes_committed_as_a_regular_file_are_not_an_uploaded_lfs_object()
+    {
+        await using var hub = await StartAsync();
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        var content = "same bytes, first as a regular file"u8.ToArray();
+        using (var regular = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("Regular"), FileLine("a.txt", content)]))
+        {
+            Assert.Equal(HttpStatusCode.OK, regular.StatusCode);
+        }
+        // On the Hub git blobs and LFS storage are separate: the batch still asks for an upload…
+        using var batch = await BatchAsync(alice, Repo, ["basic"], content);
+        var answer = await batch.JsonAsync();
+        Assert.True(answer.GetProperty("objects")[0].TryGetProperty("actions", out _));
+        // …and an lfsFile naming those bytes is refused until they are uploaded.
+        using var refused = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("As LFS"), LfsFileLine("a.lfs", content)]);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        await UploadAllAsync(answer, new Dictionary<string, byte[]> { [Sha256(content)] = content });
+        using var accepted = await CommitAsync(alice, ApiRepo, "main", [HeaderLine("As LFS"), LfsFileLine("a.lfs", content)]);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Lfs_files_of_an_existing_root_count_as_uploaded_after_a_restart()
+    {
+        await using var hub = await StartAsync();
+        var weights = RandomNumberGenerator.GetBytes(5000);
+        await hub.Store.CommitAsync("model", Repo, "main", [EmulatorFile.FromBytes("w.bin", weights)]);
+        Directory.Delete(Path.Combine(hub.Root, "objects", "lfs"), recursive: true); // as written by an older emulator
+        await hub.RestartAsync();
+        using var alice = hub.CreateHttpClient(TestHub.AliceToken);
+        using var batch = await BatchAsync(alice, Repo, ["basic"], weights);
+        Assert.False((await batch.JsonAsync()).GetProperty("objects")[0].TryGetProperty("actions", out _));
+    }
+
+    [Fact]
     public async Task Put_of_wrong_bytes_is_refused_and_nothing_is_stored()
     {
         await using var hub = await StartAsync();
@@ -373,6 +408,8 @@ public sealed class UploadTests
         Assert.Equal(HttpStatusCode.BadRequest, badComplete.StatusCode);
         using var complete = await cdn.PostAsync(completion, new StringContent(new JsonObject { ["oid"] = sha, ["parts"] = parts }.ToJsonString()));
         Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
+        using var retriedComplete = await cdn.PostAsync(completion, new StringContent(new JsonObject { ["oid"] = sha, ["parts"] = parts.DeepClone() }.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, retriedComplete.StatusCode); // idempotent: a retry after a lost answer succeeds
 
         using var after = await BatchAsync(alice, Repo, ["basic", "multipart"], big);
         Assert.False((await after.JsonAsync()).GetProperty("objects")[0].TryGetProperty("actions", out _));

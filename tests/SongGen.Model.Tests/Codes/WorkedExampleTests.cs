@@ -142,29 +142,6 @@ public sealed class WorkedExampleTests
     }
 
     [Fact]
-    public void Interleaved_generation_output_is_undone_into_two_tracks()
-    {
-        using var scope = NewDisposeScope();
-        const int k = 4;
-        var accCodes = arange(12, ScalarType.Int64).reshape(k, 3);          // (K, F=3)
-        var vocalCodes = arange(12, ScalarType.Int64).reshape(k, 3) + 500;
-        foreach (var pattern in new[] { TrackPattern.InterleavingAV, TrackPattern.InterleavingVA })
-        {
-            // what an interleaved run writes: BOS column, then each track's delayed frames (BOS, codes, EOS) interleaved
-            var accDelayed = DelayPattern.BuildLabels(accCodes, keepFirstColumn: true)[TensorIndex.Colon, TensorIndex.Slice(1, null)];
-            var vocalDelayed = DelayPattern.BuildLabels(vocalCodes, keepFirstColumn: true)[TensorIndex.Colon, TensorIndex.Slice(1, null)];
-            var body = DualTrackPatterns.Combine(accDelayed.unsqueeze(0), vocalDelayed.unsqueeze(0), pattern).squeeze(0);
-            var raw = cat(new[] { full(new[] { (long)k, 1L }, B, ScalarType.Int64), body }, 1);   // (K, 2(F+K)+1)
-            var start = full(new[] { 1L, (long)k, 1L }, B, ScalarType.Int64);
-            var (_, genPattern) = DualTrackPatterns.BuildCombinedDelayPattern(start, start, pattern, B, P, 20, k);
-            var (acc, vocal) = DualTrackPatterns.UndoInterleavedGeneration(raw, genPattern, pattern, k);
-            var eosColumn = full(new[] { (long)k, 1L }, E, ScalarType.Int64);
-            TensorAssert.Exact(cat(new[] { accCodes, eosColumn }, 1).unsqueeze(0), acc, $"{pattern} acc");
-            TensorAssert.Exact(cat(new[] { vocalCodes, eosColumn }, 1).unsqueeze(0), vocal, $"{pattern} vocal");
-        }
-    }
-
-    [Fact]
     public void Shift_tokens_right_inserts_the_start_and_maps_ignore_index_to_pad()
     {
         using var scope = NewDisposeScope();

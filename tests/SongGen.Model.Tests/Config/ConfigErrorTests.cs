@@ -27,6 +27,32 @@ public sealed class ConfigErrorTests
         Assert.Contains("malformed JSON", Fails("""{"text_encoder": {}, "decoder": {}, "decoder": {}}""").Message);
     }
 
+    [Theory]
+    [InlineData("{\"output_size\": 30, \"attention_heads\": 4}", "lyrics_encoder.attention_heads", "does not divide output_size 30")]
+    [InlineData("{\"num_blocks\": 0}", "lyrics_encoder.num_blocks", "must be positive")]
+    [InlineData("{\"linear_units\": \"64\"}", "lyrics_encoder.linear_units", "integer")]
+    public void Bad_lyrics_encoder_sizes_name_the_key(string body, string key, string fault)
+    {
+        var e = Fails("{\"text_encoder\": {}, \"decoder\": {}, \"lyrics_encoder\": " + body + "}");
+        Assert.Equal(key, e.Key);
+        Assert.Contains(fault, e.Message);
+    }
+
+    [Fact]
+    public void Lyrics_encoder_sizes_are_optional_and_round_trip()
+    {
+        Assert.Null(SongGenConfig.Parse("""{"text_encoder": {}, "decoder": {}}""").LyricsEncoder);
+        var c = SongGenConfig.Parse("""{"text_encoder": {}, "decoder": {}, "lyrics_encoder": {"output_size": 48, "num_blocks": 3, "future_key": 1}}""");
+        Assert.Equal(48, c.LyricsEncoder!.OutputSize);
+        Assert.Equal(16, c.LyricsEncoder.AttentionHeads);
+        var again = SongGenConfig.Parse(c.ToJsonString());
+        Assert.Equal(3, again.LyricsEncoder!.NumBlocks);
+        Assert.Equal(1, again.LyricsEncoder.ExtensionData["future_key"]!.GetValue<int>());
+        var options = SongGen.Model.Composite.SongGenMixedOptions.FromConfig(again);
+        Assert.Equal(48, options.LyricsEncoder.OutputSize);
+        Assert.Equal(3, options.LyricsEncoder.NumBlocks);
+    }
+
     [Fact]
     public void Top_level_must_be_an_object()
     {

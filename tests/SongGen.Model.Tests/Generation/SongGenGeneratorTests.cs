@@ -179,12 +179,4 @@ public sealed class SongGenGeneratorTests
                 Assert.Equal(SpecialTokens.Bos, delayed[1, k, c].item<long>());
         Assert.All(r.Codes, c => Assert.Equal(0, c.shape[1]));
     }
-
-    [Fact]
-    public void Dual_track_patterns_are_refused()
-    {
-        using var lm = Model(TrackPattern.InterleavingAV);
-        using var cond = Conditioning(1);
-        Assert.Throws<NotSupportedException>(() => SongGenGenerator.Generate(lm, cond, Config(false), seed: 0));
-    }
 }
