@@ -168,4 +168,5 @@ public sealed class GatedConverter : JsonConverter<string?>
 [JsonSerializable(typeof(LfsCompletionRequest))]
 [JsonSerializable(typeof(LfsVerifyRequest))]
 [JsonSerializable(typeof(CommitResponse))]
+[JsonSerializable(typeof(ValidateYamlRequest))]
 public sealed partial class HubJsonContext : JsonSerializerContext;

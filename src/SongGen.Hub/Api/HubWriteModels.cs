@@ -151,3 +151,9 @@ public sealed record CommitResponse
     [JsonPropertyName("commitUrl")] public string? CommitUrl { get; init; }
     [JsonPropertyName("pullRequestUrl")] public string? PullRequestUrl { get; init; }
 }
+
+public sealed record ValidateYamlRequest
+{
+    [JsonPropertyName("content")] public required string Content { get; init; }
+    [JsonPropertyName("repoType")] public required string RepoType { get; init; }
+}

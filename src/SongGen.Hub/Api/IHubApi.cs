@@ -81,6 +81,11 @@ public interface IHubApi
     Task<HttpResponseMessage> PreuploadAsync(string plural, string repoId, string revision, [Query, AliasAs("create_pr")] string? createPr,
         [Body] PreuploadRequest body, [Property(HubHttpPipeline.AllowRetryKey)] bool allowRetry, CancellationToken cancellationToken);
 
+    /// <summary>The Hub's check of a README.md's YAML metadata: 200, or 400 with <c>errors[].message</c>. A read; retried.</summary>
+    [Post("/api/validate-yaml")]
+    Task<HttpResponseMessage> ValidateYamlAsync([Body] ValidateYamlRequest body, [Property(HubHttpPipeline.AllowRetryKey)] bool allowRetry,
+        CancellationToken cancellationToken);
+
     /// <summary>The NDJSON commit. Never retried by the pipeline: the committer checks the branch head after an ambiguous failure.</summary>
     [Post("/api/{plural}/{**repoId}/commit/{revision}")]
     Task<HttpResponseMessage> CommitAsync(string plural, string repoId, string revision, [Query, AliasAs("create_pr")] string? createPr,

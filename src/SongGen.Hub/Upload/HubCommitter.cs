@@ -42,6 +42,10 @@ public sealed partial class HubCommitter
         var adds = request.Operations.OfType<CommitAdd>().ToList();
         var deletes = request.Operations.OfType<CommitDelete>().ToList();
 
+        // As the official clients: a model card's metadata is checked by the Hub before anything is sent.
+        if (adds.FirstOrDefault(a => a.PathInRepo == "README.md") is { } card)
+            await ValidateCardAsync(repo, card, cancellationToken).ConfigureAwait(false);
+
         // The head now: the parent of the first commit, and the answer when nothing is to do.
         var head = await HeadAsync(repo, revision, cancellationToken).ConfigureAwait(false);
         var parent = request.ParentCommit ?? (request.PinParent ? head : null);
@@ -118,6 +122,23 @@ public sealed partial class HubCommitter
             LfsObjectsSent = lfs.ObjectsSent,
             LfsBytesSent = tracker.BytesSent,
         };
+    }
+
+    /// <summary>POSTs README.md to the Hub's <c>validate-yaml</c>; its errors refuse the upload before any byte of it is sent.</summary>
+    private async Task ValidateCardAsync(RepoId repo, CommitAdd card, CancellationToken cancellationToken)
+    {
+        string text;
+        await using (var stream = card.Open())
+        using (var reader = new StreamReader(stream))
+            text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        using var response = await _client.Api.ValidateYamlAsync(new ValidateYamlRequest { Content = text, RepoType = repo.Type.Singular() }, allowRetry: true,
+            cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            var error = await HubErrorMapper.CreateAsync(response, $"README.md of {repo}", cancellationToken).ConfigureAwait(false);
+            throw new HubHttpException($"The Hub refuses the metadata of README.md ({card.Describe()}): {error.Message}; nothing was uploaded", response.StatusCode);
+        }
+        await HubErrorMapper.EnsureSuccessAsync(response, $"validating README.md of {repo}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The commit a branch (or any revision) points at now; null for a repository without commits.</summary>

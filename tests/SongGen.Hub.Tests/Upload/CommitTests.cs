@@ -348,6 +348,29 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_readme_with_invalid_metadata_is_refused_before_anything_is_sent()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var head = await UploadHarness.HeadAsync(h, repo);
+        hub.Emulator.ClearRequests();
+        var card = UploadHarness.Text("---\nlicense: [unclosed\n---\n# Card\n");
+
+        var error = await h.RunFails<HubHttpException>(ct => new HubCommitter(h.Client).CreateCommitAsync(
+            new CommitRequest(repo, [CommitAdd.FromBytes("README.md", card), CommitAdd.FromBytes("w.bin", UploadHarness.Binary(5000, 12))]), cancellationToken: ct));
+
+        Assert.Contains("README.md", error.Message);
+        Assert.Contains("nothing was uploaded", error.Message);
+        Assert.Empty(UploadHarness.LfsPuts(hub));
+        Assert.Empty(UploadHarness.Commits(hub));
+        Assert.Equal(head, await UploadHarness.HeadAsync(h, repo));
+        // A valid card goes through.
+        await h.Run(ct => new HubCommitter(h.Client).CreateCommitAsync(
+            new CommitRequest(repo, [CommitAdd.FromBytes("README.md", UploadHarness.Text("---\nlicense: mit\n---\n# Card\n"))]), cancellationToken: ct));
+    }
+
+    [Fact]
     public async Task A_permanent_error_fails_fast_without_retries()
     {
         await using var hub = await UploadHarness.StartAsync();
