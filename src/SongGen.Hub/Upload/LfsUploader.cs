@@ -153,11 +153,23 @@ internal sealed class LfsUploader(HubClient client, UploadProgressTracker tracke
         await HubErrorMapper.EnsureSuccessAsync(response, $"verifying the upload of '{item.Path}'", cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Relative hrefs are on the Hub; absolute ones (the storage) are used as given.</summary>
-    private Uri Absolute(string href) =>
-        Uri.TryCreate(href, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https"
-            ? absolute
-            : new Uri(client.Options.Endpoint, href);
+    private Uri Absolute(string href) => ResolveHref(href, client.Options.Endpoint);
+
+    /// <summary>
+    /// Relative hrefs are on the Hub; absolute ones (the storage) are used as given, except that one naming
+    /// huggingface.co is moved to a custom endpoint (a mirror answers with the public Hub's URLs), as Python's
+    /// <c>fix_hf_endpoint_in_url</c> does.
+    /// </summary>
+    internal static Uri ResolveHref(string href, Uri endpoint)
+    {
+        if (!Uri.TryCreate(href, UriKind.Absolute, out var absolute) || absolute.Scheme is not ("http" or "https"))
+            return new Uri(endpoint, href);
+        const string publicHub = "https://huggingface.co";
+        var custom = endpoint.AbsoluteUri.TrimEnd('/');
+        if (!string.Equals(custom, publicHub, StringComparison.OrdinalIgnoreCase) && href.StartsWith(publicHub + "/", StringComparison.OrdinalIgnoreCase))
+            return new Uri(custom + href[publicHub.Length..]);
+        return absolute;
+    }
 
     private static long ParseLong(JsonElement value, string name, LfsItem item) => value.ValueKind switch
     {
