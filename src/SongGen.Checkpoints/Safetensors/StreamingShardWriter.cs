@@ -54,9 +54,10 @@ public sealed class ShardPlan
 public static partial class StreamingShardWriter
 {
     /// <summary>
-    /// Orders the tensors as the reference writer does (element size descending, then name) and fills shards greedily as
-    /// <c>save_pretrained</c> does: a tensor that would take the current shard past <paramref name="maxShardBytes"/>
-    /// starts the next one; a tensor larger than the limit gets a shard of its own.
+    /// Fills shards greedily in the given order, as <see cref="ShardedCheckpoint.Save"/> does: a tensor that would take
+    /// the current shard past <paramref name="maxShardBytes"/> starts the next one (so one larger than the limit gets a
+    /// shard of its own). Within a shard, tensors are ordered as the reference writer lays them out (element size
+    /// descending, then name).
     /// </summary>
     /// <exception cref="ArgumentException">Two tensors share a name, or a name is empty or reserved.</exception>
     /// <exception cref="NotSupportedException">A dtype has no safetensors name.</exception>
@@ -66,20 +67,20 @@ public static partial class StreamingShardWriter
         var shards = new List<IReadOnlyList<TensorSpec>>();
         var current = new List<TensorSpec>();
         long currentSize = 0, totalSize = 0;
-        foreach (var spec in Order(tensors))
+        foreach (var spec in Validate(tensors))
         {
             var size = spec.ByteSize;
             totalSize += size;
             if (current.Count > 0 && currentSize + size > maxShardBytes)
             {
-                shards.Add(current);
+                shards.Add(Order(current));
                 current = [];
                 currentSize = 0;
             }
             current.Add(spec);
             currentSize += size;
         }
-        shards.Add(current);
+        shards.Add(Order(current));
         return new ShardPlan(shards, totalSize);
     }
 
@@ -147,7 +148,13 @@ public static partial class StreamingShardWriter
         return written;
     }
 
-    private static List<TensorSpec> Order(IEnumerable<TensorSpec> tensors)
+    private static List<TensorSpec> Order(IEnumerable<TensorSpec> tensors) =>
+        Validate(tensors)
+            .OrderByDescending(s => SafetensorsDtype.SizeOf(s.Dtype))
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+
+    private static List<TensorSpec> Validate(IEnumerable<TensorSpec> tensors)
     {
         var list = tensors.ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -163,10 +170,7 @@ public static partial class StreamingShardWriter
             }
             SafetensorsDtype.NameOf(spec.Dtype);
         }
-        return list
-            .OrderByDescending(s => SafetensorsDtype.SizeOf(s.Dtype))
-            .ThenBy(s => s.Name, StringComparer.Ordinal)
-            .ToList();
+        return list;
     }
 
     private static void WriteOrdered(string path, IReadOnlyList<TensorSpec> ordered, Func<TensorSpec, torch.Tensor> read, IReadOnlyDictionary<string, string>? metadata)

@@ -64,7 +64,10 @@ internal abstract class ConvertSource : IDisposable
             _checkpoint = ShardedCheckpoint.Open(path);
             try
             {
-                Specs = _checkpoint.Names.Select(n => _checkpoint.GetEntry(n)).Select(e => new TensorSpec(e.Name, e.Dtype, e.Shape)).ToList();
+                // Grouped by shard in index order: the order the in-memory ReadStateDict gave, which decides the shard
+                // assignment of the output.
+                Specs = _checkpoint.Names.GroupBy(n => _checkpoint.WeightMap[n], StringComparer.Ordinal).SelectMany(g => g)
+                    .Select(n => _checkpoint.GetEntry(n)).Select(e => new TensorSpec(e.Name, e.Dtype, e.Shape)).ToList();
                 var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var file in _checkpoint.WeightMap.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
                 {
