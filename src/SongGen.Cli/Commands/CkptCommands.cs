@@ -142,7 +142,9 @@ internal static partial class CkptCommands
             : CheckpointInspector.IsPicklePath(path) || PyTorchPickle.IsZipFormat(path);
         if (isPickle) return PyTorchPickle.Load(pickle);
         using var checkpoint = ShardedCheckpoint.Open(path);
-        return checkpoint.ReadStateDict();
+        // Mapped, not copied: converting needs no memory for the weights beyond the page cache. OUT is written beside
+        // and renamed into place, so converting a file onto itself leaves the mapped original intact.
+        return checkpoint.MapStateDict();
     }
 
     /// <summary>
