@@ -37,12 +37,9 @@ internal static unsafe class MappedTensors
     /// <summary>Whether mapping is possible here (Linux, where the mmap flags and madvise advice above hold).</summary>
     public static bool Supported => OperatingSystem.IsLinux();
 
-    /// <summary>How many mappings are alive (for tests).</summary>
-    internal static int LiveCount => Live.Count;
-
     /// <summary>
     /// A tensor over <paramref name="byteLength"/> bytes at <paramref name="fileOffset"/> of the open file, or null
-    /// when those bytes do not start at a multiple of the element size (such a tensor is copied instead).
+    /// when those bytes do not start at a multiple of the element size or cannot be mapped (the caller copies them).
     /// </summary>
     public static torch.Tensor? TryMap(SafeFileHandle file, long fileOffset, long byteLength, long[] shape, torch.ScalarType dtype)
     {
@@ -52,10 +49,21 @@ internal static unsafe class MappedTensors
         }
         var start = fileOffset / PageSize * PageSize;
         var length = (nuint)(fileOffset - start + byteLength);
-        var mapping = mmap(0, length, ProtRead | ProtWrite, MapPrivate, (int)file.DangerousGetHandle(), start);
+        nint mapping;
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            mapping = mmap(0, length, ProtRead | ProtWrite, MapPrivate, (int)file.DangerousGetHandle(), start);
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
         if (mapping == MapFailed)
         {
-            throw new IOException($"mmap of {byteLength} bytes failed (errno {Marshal.GetLastPInvokeError()}).");
+            // Out of mappings (vm.max_map_count) or a file system that cannot map: the caller copies instead.
+            return null;
         }
         // Map the cached pages now (read-only until written), rather than one fault per 16 pages on first use.
         _ = madvise(mapping, length, MadvPopulateRead);
