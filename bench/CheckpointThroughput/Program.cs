@@ -60,6 +60,17 @@ switch (mode)
             }
             var seconds = stopwatch.Elapsed.TotalSeconds;
             Console.WriteLine($"{mode} round {round}: {state.Count} tensors in {seconds:F3} s = {bytes / 1e6 / seconds:F0} MB/s; peak RSS {PeakRssMb():F0} MB for a {bytes / 1e6:F0} MB file; cpu {CpuSeconds() - cpuStart:F3} s");
+            // Optional: what using the tensors costs afterwards (a mapped tensor pays for fresh pages on first write).
+            if (args.Length > 3 && args[3] is "then-read" or "then-write")
+            {
+                var after = Stopwatch.StartNew();
+                foreach (var tensor in state.Values)
+                {
+                    if (args[3] == "then-read") tensor.sum().Dispose();
+                    else tensor.add_(0);
+                }
+                Console.WriteLine($"  {args[3]}: {after.Elapsed.TotalSeconds:F3} s; peak RSS {PeakRssMb():F0} MB");
+            }
             foreach (var tensor in state.Values)
             {
                 tensor.Dispose();
