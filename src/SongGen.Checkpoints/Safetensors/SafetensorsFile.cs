@@ -7,7 +7,8 @@ namespace SongGen.Checkpoints.Safetensors;
 
 /// <summary>
 /// A safetensors file opened for reading. The header is parsed and validated on <see cref="Open"/>; tensor data
-/// is read on request by memory-mapping the file and copying each tensor once into a new TorchSharp tensor.
+/// is read on request by memory-mapping the file and copying each tensor once into a new TorchSharp tensor, or
+/// (<see cref="MapStateDict"/>) mapped as the tensors' own copy-on-write storage, without a copy.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
 {
