@@ -97,7 +97,7 @@ internal sealed class ChildCli : IDisposable
     }
 
     /// <summary>The dotnet host running this test (DOTNET_HOST_PATH is set by the SDK), else dotnet on PATH.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;

@@ -234,4 +234,111 @@ public sealed class CkptCommandTests : IAsyncLifetime
         var report = Json(await _cli.RunOkAsync("ckpt", "inspect", output, "--json"));
         Assert.Equal(5, report.GetProperty("dtypes").GetProperty("BF16").GetInt32());
     }
+
+    private static string ShardedPickleFolder => Path.Combine(AppContext.BaseDirectory, "fixtures", "sharded_pickle");
+
+    private static void AssertSameFiles(string expectedFolder, string actualFolder)
+    {
+        var expected = Directory.GetFiles(expectedFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, Directory.GetFiles(actualFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var name in expected)
+            Assert.True(File.ReadAllBytes(Path.Combine(expectedFolder, name!)).SequenceEqual(File.ReadAllBytes(Path.Combine(actualFolder, name!))), name);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("bf16")]
+    public async Task Streaming_convert_writes_the_bytes_and_shards_of_the_in_memory_save_and_keeps_the_metadata(string? dtype)
+    {
+        var input = Path.Combine(_cli.Folder, "in-meta");
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["note"] = "tiny", ["license"] = "mit" };
+        ShardedCheckpoint.Save(input, Sample(scale: 8), maxShardBytes: 300, metadata);
+        Assert.True(Directory.GetFiles(input, "model-*.safetensors").Length > 1);
+        var output = Path.Combine(_cli.Folder, "out-meta");
+
+        var result = await _cli.RunOkAsync(["ckpt", "convert", input, output, "--max-shard-size", "250", .. dtype is null ? Array.Empty<string>() : ["--dtype", dtype]]);
+
+        // What the in-memory path wrote: the whole state dict read, cast, then saved with the source metadata.
+        var expected = Path.Combine(_cli.Folder, "expected-meta");
+        using (var source = ShardedCheckpoint.Open(input))
+        {
+            var state = source.ReadStateDict();
+            if (dtype is not null)
+                state = state.ToDictionary(p => p.Key, p => p.Value.is_floating_point() ? p.Value.to_type(torch.ScalarType.BFloat16) : p.Value, StringComparer.Ordinal);
+            ShardedCheckpoint.Save(expected, state, 250, metadata);
+        }
+        AssertSameFiles(expected, output);
+        Assert.True(Directory.GetFiles(output, "model-*.safetensors").Length > 1);
+        using var shard = SafetensorsFile.Open(Directory.GetFiles(output, "model-*.safetensors")[0]);
+        Assert.Equal("tiny", shard.Metadata["note"]);
+        Assert.Equal("mit", shard.Metadata["license"]);
+        Assert.Equal("pt", shard.Metadata["format"]);
+        if (dtype is not null) Assert.Contains("Cast 2 floating-point tensors to BF16", result.Err);
+    }
+
+    [Fact]
+    public async Task Convert_to_one_file_keeps_the_source_metadata_and_adds_the_format()
+    {
+        var input = Path.Combine(_cli.Folder, "meta-in.safetensors");
+        SafetensorsWriter.Write(input, Sample(), new Dictionary<string, string> { ["note"] = "kept" });
+        var output = Path.Combine(_cli.Folder, "meta-out.safetensors");
+
+        await _cli.RunOkAsync("ckpt", "convert", input, output, "--dtype", "f32");
+
+        using var file = SafetensorsFile.Open(output);
+        Assert.Equal(new Dictionary<string, string> { ["format"] = "pt", ["note"] = "kept" }, file.Metadata);
+        Assert.All(file.Entries.Where(e => e.Name != "steps"), e => Assert.Equal(torch.ScalarType.Float32, e.Dtype));
+        var expected = Sample().ToDictionary(p => p.Key, p => p.Value.is_floating_point() ? p.Value.to_type(torch.ScalarType.Float32) : p.Value);
+        AssertSameValues(expected, file.ReadStateDict());
+    }
+
+    [Fact]
+    public async Task Inspect_reads_a_sharded_pickle_by_folder_and_by_index()
+    {
+        foreach (var target in new[] { ShardedPickleFolder, Path.Combine(ShardedPickleFolder, ShardedPyTorchPickle.IndexFileName) })
+        {
+            var report = Json(await _cli.RunOkAsync("ckpt", "inspect", target, "--json"));
+
+            Assert.Equal("pytorch-pickle", report.GetProperty("format").GetString());
+            Assert.Equal(38, report.GetProperty("parameters").GetInt64());
+            Assert.Equal(160, report.GetProperty("index_total_size").GetInt64());
+            Assert.Equal(3, report.GetProperty("files").GetArrayLength());
+            var tensors = Tensors(report);
+            Assert.Equal(["embed.weight", "norm.bias", "norm.weight", "proj.bias", "proj.weight", "steps"], tensors.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal("F32 [3, 4]", tensors["proj.weight"]);
+            var steps = report.GetProperty("tensors").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "steps");
+            Assert.Equal("pytorch_model-00003-of-00003.bin", steps.GetProperty("file").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Convert_of_a_sharded_pickle_keeps_every_value()
+    {
+        var output = Path.Combine(_cli.Folder, "from-sharded-pickle");
+        var input = Path.Combine(_cli.Folder, "sharded-pickle");
+        Directory.CreateDirectory(input);
+        foreach (var part in Directory.GetFiles(ShardedPickleFolder)) File.Copy(part, Path.Combine(input, Path.GetFileName(part)));
+        File.WriteAllText(Path.Combine(input, "config.json"), """{"model_type":"tiny"}""");
+
+        var result = await _cli.RunOkAsync("ckpt", "convert", input, output, "--max-shard-size", "100");
+
+        Assert.Contains(": 6 tensors, 38 parameters", result.Err);
+        Assert.Equal("""{"model_type":"tiny"}""", File.ReadAllText(Path.Combine(output, "config.json")));
+        using var checkpoint = ShardedCheckpoint.Open(output);
+        Assert.Equal(160, checkpoint.TotalSize);
+        AssertSameValues(PyTorchPickle.Load(Pickle), checkpoint.ReadStateDict());
+
+        // By its index file, into one safetensors file.
+        var single = Path.Combine(_cli.Folder, "from-index.safetensors");
+        await _cli.RunOkAsync("ckpt", "convert", Path.Combine(input, ShardedPyTorchPickle.IndexFileName), single);
+        using var file = SafetensorsFile.Open(single);
+        AssertSameValues(PyTorchPickle.Load(Pickle), file.ReadStateDict());
+
+        // A shard gone: a clear error naming it, and no OUT.
+        File.Delete(Path.Combine(input, "pytorch_model-00002-of-00003.bin"));
+        var failed = await _cli.RunAsync("ckpt", "convert", input, Path.Combine(_cli.Folder, "never"));
+        CliSession.AssertCleanFailure(failed, 1);
+        Assert.Contains("pytorch_model-00002-of-00003.bin", failed.Err);
+        Assert.False(Directory.Exists(Path.Combine(_cli.Folder, "never")));
+    }
 }

@@ -69,8 +69,9 @@ public static class CheckpointFolder
                 wanted.Add(found);
             }
         }
-        // Unused checkpoint keys are still reported as unexpected, without reading their data.
-        var stateDict = checkpoint.ReadStateDict(wanted);
+        // Unused checkpoint keys are still reported as unexpected, without reading their data. The weights are mapped,
+        // not copied: they are only read once, into the module's own parameters, so no second copy of the model is made.
+        var stateDict = checkpoint.MapStateDict(wanted);
         try
         {
             var placeholders = checkpoint.Names.Where(n => !wanted.Contains(n))

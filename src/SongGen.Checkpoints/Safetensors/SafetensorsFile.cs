@@ -1,12 +1,14 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 
 namespace SongGen.Checkpoints.Safetensors;
 
 /// <summary>
 /// A safetensors file opened for reading. The header is parsed and validated on <see cref="Open"/>; tensor data
-/// is read on request by memory-mapping the file and copying each tensor once into a new TorchSharp tensor.
+/// is read on request by memory-mapping the file and copying each tensor once into a new TorchSharp tensor, or
+/// (<see cref="MapStateDict"/>) mapped as the tensors' own copy-on-write storage, without a copy.
 /// </summary>
 public sealed class SafetensorsFile : IDisposable
 {
@@ -15,13 +17,15 @@ public sealed class SafetensorsFile : IDisposable
 
     private static readonly ParallelOptions CopyParallelism = new() { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8) };
 
+    private readonly SafeFileHandle _handle;
     private readonly MemoryMappedFile? _map;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private readonly long _dataStart;
 
-    private SafetensorsFile(string path, MemoryMappedFile? map, long dataStart, SafetensorsHeaderParser.Header header)
+    private SafetensorsFile(string path, SafeFileHandle handle, MemoryMappedFile? map, long dataStart, SafetensorsHeaderParser.Header header)
     {
         Path = path;
+        _handle = handle;
         _map = map;
         _dataStart = dataStart;
         Entries = header.Entries;
@@ -55,7 +59,20 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="CheckpointFormatException">The file is not a well-formed safetensors file.</exception>
     public static SafetensorsFile Open(string path)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            return Open(path, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static SafetensorsFile Open(string path, SafeFileHandle handle)
+    {
         var fileLength = RandomAccess.GetLength(handle);
         Span<byte> prefix = stackalloc byte[SafetensorsHeader.PrefixLength];
         if (fileLength >= SafetensorsHeader.PrefixLength)
@@ -72,11 +89,9 @@ public sealed class SafetensorsFile : IDisposable
         MemoryMappedFile? map = null;
         if (fileLength > dataStart)
         {
-            map = MemoryMappedFile.CreateFromFile(
-                new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1),
-                mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            map = MemoryMappedFile.CreateFromFile(handle, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         }
-        return new SafetensorsFile(path, map, dataStart, header);
+        return new SafetensorsFile(path, handle, map, dataStart, header);
     }
 
     /// <summary>
@@ -148,6 +163,46 @@ public sealed class SafetensorsFile : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Loads the named tensors (all of them when <paramref name="names"/> is null) without copying them: each
+    /// tensor's storage is a private, copy-on-write mapping of its own bytes in the file. Loading then costs neither
+    /// fresh memory nor a copy, only mapping the cached pages; a page is copied the first time a tensor writes to it.
+    /// Each tensor is independent of the others and of this object, and releases its mapping when disposed.
+    /// The file must not be truncated or rewritten in place while the tensors live: reading a page cut off by
+    /// truncation kills the process (SIGBUS), and pages rewritten in place show the new bytes. Replacing the file
+    /// (a new file renamed over it, as <see cref="SafetensorsWriter"/> does) or deleting it is safe.
+    /// Off Linux, and for a tensor that starts at an offset that is not a multiple of its element size, the bytes
+    /// are copied as by <see cref="ReadStateDict"/>. The caller owns the tensors.
+    /// </summary>
+    public Dictionary<string, torch.Tensor> MapStateDict(IEnumerable<string>? names = null)
+    {
+        if (!MappedTensors.Supported)
+        {
+            return ReadStateDict(names);
+        }
+        var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        try
+        {
+            var entries = (names ?? Names).Distinct(StringComparer.Ordinal).Select(GetEntry).OrderBy(e => e.Begin).ToList();
+            var last = entries.Where(e => e.ByteLength > 0).MaxBy(e => e.End);
+            if (last is not null) CheckNotShrunk(last);
+            foreach (var entry in entries)
+            {
+                var mapped = MappedTensors.TryMap(_handle, _dataStart + entry.Begin, entry.ByteLength, entry.Shape, entry.Dtype);
+                result.Add(entry.Name, mapped ?? ReadTensor(entry.Name));
+            }
+        }
+        catch
+        {
+            foreach (var tensor in result.Values)
+            {
+                tensor.Dispose();
+            }
+            throw;
+        }
+        return result;
+    }
+
     private void CopyInto(SafetensorsEntry entry, torch.Tensor tensor)
     {
         if (entry.ByteLength == 0)
@@ -196,7 +251,7 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    private static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
+    private static void ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
         while (buffer.Length > 0)
         {
@@ -210,5 +265,9 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    public void Dispose() => _map?.Dispose();
+    public void Dispose()
+    {
+        _map?.Dispose();
+        _handle.Dispose();
+    }
 }

@@ -10,6 +10,13 @@ namespace SongGen.Checkpoints.Safetensors;
 /// </summary>
 public static class SafetensorsWriter
 {
+    /// <summary>
+    /// The most bytes handed to one write call. Large writes make the kernel cache the file in large folios, whose
+    /// allocation was up to 5x slower than small pages on this project's VMs (1 GiB: 16 MiB writes 5-7 s, 256 KiB
+    /// writes 1.0-1.3 s); 256 KiB is past the point where syscall overhead matters.
+    /// </summary>
+    internal const int WriteChunkBytes = 256 << 10;
+
     /// <summary>Writes the tensors (any device, any layout) to <paramref name="path"/>.</summary>
     /// <exception cref="ArgumentException">Two tensors share a name, or a name is empty or reserved.</exception>
     /// <exception cref="NotSupportedException">A tensor's type has no safetensors dtype.</exception>
@@ -27,7 +34,7 @@ public static class SafetensorsWriter
         var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteChunkBytes))
             {
                 Span<byte> prefix = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
@@ -97,7 +104,7 @@ public static class SafetensorsWriter
         var length = ByteSize(source);
         for (long done = 0; done < length;)
         {
-            var count = (int)Math.Min(1L << 30, length - done);
+            var count = (int)Math.Min(WriteChunkBytes, length - done);
             stream.Write(new ReadOnlySpan<byte>(pointer + done, count));
             done += count;
         }

@@ -157,7 +157,19 @@ public sealed partial class ShardedCheckpoint : IDisposable
     public torch.Tensor ReadTensor(string name, torch.ScalarType? dtype = null) => ShardOf(name).ReadTensor(name, dtype);
 
     /// <summary>Reads the named tensors (all when <paramref name="names"/> is null). The caller owns them.</summary>
-    public Dictionary<string, torch.Tensor> ReadStateDict(IEnumerable<string>? names = null, torch.ScalarType? dtype = null)
+    public Dictionary<string, torch.Tensor> ReadStateDict(IEnumerable<string>? names = null, torch.ScalarType? dtype = null) =>
+        ShardByShard(names, (shard, group) => shard.ReadStateDict(group, dtype));
+
+    /// <summary>
+    /// Loads the named tensors (all when <paramref name="names"/> is null) without copying, as
+    /// <see cref="SafetensorsFile.MapStateDict"/> does, with its caveat: no shard may be truncated or rewritten in
+    /// place while the tensors live. The caller owns them.
+    /// </summary>
+    public Dictionary<string, torch.Tensor> MapStateDict(IEnumerable<string>? names = null) =>
+        ShardByShard(names, (shard, group) => shard.MapStateDict(group));
+
+    private Dictionary<string, torch.Tensor> ShardByShard(
+        IEnumerable<string>? names, Func<SafetensorsFile, List<string>, Dictionary<string, torch.Tensor>> load)
     {
         var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         try
@@ -167,9 +179,15 @@ public sealed partial class ShardedCheckpoint : IDisposable
                 .GroupBy(n => _weightMap.TryGetValue(n, out var f) ? f : throw new KeyNotFoundException($"{_folder}: no tensor named '{n}'."));
             foreach (var group in wanted)
             {
-                foreach (var name in group)
+                var members = group.ToList();
+                var shard = ShardOf(members[0]);
+                foreach (var name in members)
                 {
-                    result.Add(name, ReadTensor(name, dtype));
+                    ShardOf(name); // the index's claim that the shard holds it, checked before reading anything
+                }
+                foreach (var (name, tensor) in load(shard, members))
+                {
+                    result.Add(name, tensor);
                 }
             }
         }

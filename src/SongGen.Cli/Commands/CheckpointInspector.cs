@@ -143,14 +143,17 @@ internal static class CheckpointInspector
             var index = Path.Combine(path, ShardedCheckpoint.IndexFileName);
             var single = Path.Combine(path, ShardedCheckpoint.SingleFileName);
             var pickle = Path.Combine(path, PickleFileName);
+            var pickleIndex = Path.Combine(path, ShardedPyTorchPickle.IndexFileName);
             if (File.Exists(index)) return FromLocalIndex(index);
             if (File.Exists(single)) return FromHeaders(path, [SafetensorsHeader.Read(single)], null);
+            if (File.Exists(pickleIndex)) return FromPickleIndex(pickleIndex);
             if (File.Exists(pickle)) return FromPickle(pickle);
             throw new FileNotFoundException(
-                $"{path}: no {ShardedCheckpoint.IndexFileName}, {ShardedCheckpoint.SingleFileName} or {PickleFileName} there");
+                $"{path}: no {ShardedCheckpoint.IndexFileName}, {ShardedCheckpoint.SingleFileName}, {ShardedPyTorchPickle.IndexFileName} or {PickleFileName} there");
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder");
-        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return FromLocalIndex(path);
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return ShardedPyTorchPickle.IsPickleIndex(path) ? FromPickleIndex(path) : FromLocalIndex(path);
         if (IsPicklePath(path) || PyTorchPickle.IsZipFormat(path)) return FromPickle(path);
         return FromHeaders(path, [SafetensorsHeader.Read(path)], null);
     }
@@ -268,6 +271,29 @@ internal static class CheckpointInspector
         {
             foreach (var tensor in state.Values) tensor.Dispose();
         }
+    }
+
+    /// <summary>A sharded pickle: each shard is read whole (pickles have no header), reported, and released before the next.</summary>
+    private static CheckpointReport FromPickleIndex(string indexPath)
+    {
+        var (_, totalSize) = ShardedPyTorchPickle.ReadIndex(indexPath);
+        var files = new List<FileReport>();
+        var tensors = new List<TensorReport>();
+        foreach (var (file, state) in ShardedPyTorchPickle.ReadShards(indexPath))
+        {
+            try
+            {
+                files.Add(new FileReport(file, new FileInfo(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(indexPath))!, file)).Length, null, state.Count));
+                tensors.AddRange(state.Select(p => new TensorReport(p.Key, DtypeName(p.Value.dtype), p.Value.shape, p.Value.numel(),
+                    p.Value.numel() * p.Value.ElementSize, file)));
+            }
+            finally
+            {
+                foreach (var tensor in state.Values) tensor.Dispose();
+            }
+        }
+        tensors.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new CheckpointReport(indexPath, "pytorch-pickle", files, tensors, new Dictionary<string, string>(), totalSize);
     }
 
     internal static string DtypeName(torch.ScalarType type)

@@ -26,7 +26,7 @@ internal static partial class CkptCommands
     {
         var target = new Argument<string>("target")
         {
-            Description = "A local safetensors file, sharded folder or index, or .bin pickle; or REPO[:FILE] on the Hub (only the headers are fetched)",
+            Description = "A local safetensors file, sharded folder or index (safetensors or pickles), or .bin pickle; or REPO[:FILE] on the Hub (only the headers are fetched)",
         };
         var type = CommonOptions.RepoType();
         var revision = CommonOptions.Revision();
@@ -66,7 +66,7 @@ internal static partial class CkptCommands
 
     private static Command Convert(CliContext context)
     {
-        var input = new Argument<string>("in") { Description = "A .bin/.pt pickle, a safetensors file, or a folder or index of (sharded) safetensors" };
+        var input = new Argument<string>("in") { Description = "A .bin/.pt pickle, a safetensors file, or a folder or index of (sharded) safetensors or pickles" };
         var output = new Argument<string>("out") { Description = "A folder (model.safetensors, or shards and an index) or a .safetensors file" };
         var dtype = new Option<string?>("--dtype") { Description = "Cast floating-point tensors to f32, f16 or bf16 (others are kept)" };
         dtype.AcceptOnlyFromAmong("f32", "f16", "bf16");
@@ -93,40 +93,25 @@ internal static partial class CkptCommands
             if (!File.Exists(from) && !Directory.Exists(from))
                 throw new FileNotFoundException($"{from}: no such file or folder");
 
-            var tensors = Load(from);
-            try
+            using var source = ConvertSource.Open(from);
+            var specs = source.Specs.Select(s => s with { Dtype = OutputDtype(s.Dtype, target) }).ToList();
+            context.Error.WriteLine($"Read {from}: {specs.Count} tensors, {Units.Count(source.Specs.Sum(s => s.ByteSize / SafetensorsDtype.SizeOf(s.Dtype)))} parameters "
+                + $"({Units.Bytes(source.Specs.Sum(s => (double)s.ByteSize))})");
+            if (target is { } cast)
             {
-                context.Error.WriteLine($"Read {from}: {tensors.Count} tensors, {Units.Count(tensors.Values.Sum(t => t.numel()))} parameters "
-                    + $"({Units.Bytes(tensors.Values.Sum(t => (double)t.numel() * t.ElementSize))})");
-                if (target is { } cast)
-                {
-                    var changed = 0;
-                    foreach (var name in tensors.Keys.ToList())
-                    {
-                        var tensor = tensors[name];
-                        if (tensor.is_floating_point() && tensor.dtype != cast)
-                        {
-                            tensors[name] = tensor.to_type(cast);
-                            tensor.Dispose();
-                            changed++;
-                        }
-                    }
-                    context.Error.WriteLine($"Cast {changed} floating-point tensors to {SafetensorsDtype.NameOf(cast)}");
-                }
-                if (toFile)
-                {
-                    context.Error.WriteLine($"Writing {to}");
-                    SafetensorsWriter.Write(to, tensors, new Dictionary<string, string> { ["format"] = "pt" });
-                    context.Error.WriteLine($"  {Path.GetFileName(to)} ({Units.Bytes(new FileInfo(to).Length)})");
-                }
-                else
-                {
-                    WriteFolder(context, from, to, tensors, limit);
-                }
+                var changed = source.Specs.Count(s => OutputDtype(s.Dtype, target) != s.Dtype);
+                context.Error.WriteLine($"Cast {changed} floating-point tensors to {SafetensorsDtype.NameOf(cast)}");
             }
-            finally
+            if (toFile)
             {
-                foreach (var tensor in tensors.Values) tensor.Dispose();
+                context.Error.WriteLine($"Writing {to}");
+                StreamingShardWriter.WriteFile(to, specs, source.Read, WithFormat(source.Metadata));
+                context.Error.WriteLine($"  {Path.GetFileName(to)} ({Units.Bytes(new FileInfo(to).Length)})");
+            }
+            else
+            {
+                WriteFolder(context, source.CompanionFolder, to, limit,
+                    staging => StreamingShardWriter.WriteFolder(staging, specs, source.Read, limit, source.Metadata));
             }
             context.Out.WriteLine(Path.GetFullPath(to));
             return Task.FromResult(0);
@@ -134,22 +119,25 @@ internal static partial class CkptCommands
         return command;
     }
 
-    private static Dictionary<string, torch.Tensor> Load(string path)
+    /// <summary>The dtype a tensor is written in: floating-point tensors take the --dtype cast, others keep theirs.</summary>
+    private static torch.ScalarType OutputDtype(torch.ScalarType dtype, torch.ScalarType? cast) =>
+        cast is { } target && dtype is torch.ScalarType.Float64 or torch.ScalarType.Float32 or torch.ScalarType.Float16 or torch.ScalarType.BFloat16
+            ? target
+            : dtype;
+
+    /// <summary>The source <c>__metadata__</c> over <c>format: pt</c> (as <see cref="ShardedCheckpoint.Save"/> merges them).</summary>
+    private static Dictionary<string, string> WithFormat(IReadOnlyDictionary<string, string> metadata)
     {
-        var pickle = Directory.Exists(path) ? Path.Combine(path, CheckpointInspector.PickleFileName) : path;
-        var isPickle = Directory.Exists(path)
-            ? !File.Exists(Path.Combine(path, ShardedCheckpoint.IndexFileName)) && !File.Exists(Path.Combine(path, ShardedCheckpoint.SingleFileName)) && File.Exists(pickle)
-            : CheckpointInspector.IsPicklePath(path) || PyTorchPickle.IsZipFormat(path);
-        if (isPickle) return PyTorchPickle.Load(pickle);
-        using var checkpoint = ShardedCheckpoint.Open(path);
-        return checkpoint.ReadStateDict();
+        var merged = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        foreach (var (key, value) in metadata) merged[key] = value;
+        return merged;
     }
 
     /// <summary>
     /// Saves into a staging folder beside OUT and moves it into place only when every file is written, so a failure
     /// leaves OUT as it was (absent, or the earlier checkpoint).
     /// </summary>
-    private static void WriteFolder(CliContext context, string from, string to, Dictionary<string, torch.Tensor> tensors, long limit)
+    private static void WriteFolder(CliContext context, string? companionFolder, string to, long limit, Func<string, IReadOnlyList<string>> save)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(to));
         var parent = Path.GetDirectoryName(full)!;
@@ -158,12 +146,12 @@ internal static partial class CkptCommands
         try
         {
             context.Error.WriteLine($"Writing {to} (shards up to {Units.Bytes(limit)})");
-            var written = ShardedCheckpoint.Save(staging, tensors, limit).Select(Path.GetFileName).ToList();
-            if (Directory.Exists(from))
+            var written = save(staging).Select(Path.GetFileName).ToList();
+            if (companionFolder is not null)
             {
                 foreach (var companion in CompanionFiles)
                 {
-                    var source = Path.Combine(from, companion);
+                    var source = Path.Combine(companionFolder, companion);
                     if (!File.Exists(source)) continue;
                     File.Copy(source, Path.Combine(staging, companion), overwrite: true);
                     written.Add(companion);

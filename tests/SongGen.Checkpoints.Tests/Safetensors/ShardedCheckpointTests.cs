@@ -47,6 +47,28 @@ public class ShardedCheckpointTests
     }
 
     [Fact]
+    public void MappedShardsLoadTheSameTensors()
+    {
+        using var folder = new TempFolder();
+        using var scope = NewDisposeScope();
+        var state = State();
+        ShardedCheckpoint.Save(folder.Path, state, maxShardBytes: 100);
+
+        using var checkpoint = ShardedCheckpoint.Open(folder.Path);
+        var mapped = checkpoint.MapStateDict();
+        var some = checkpoint.MapStateDict(["d", "a"]);
+
+        Assert.Equal(state.Keys.Order(), mapped.Keys.Order());
+        foreach (var (name, value) in state)
+        {
+            Assert.Equal(value.dtype, mapped[name].dtype);
+            Assert.True(value.eq(mapped[name]).all().item<bool>(), name);
+        }
+        Assert.Equal(["a", "d"], some.Keys.Order());
+        Assert.Throws<KeyNotFoundException>(() => checkpoint.MapStateDict(["a", "nope"]));
+    }
+
+    [Fact]
     public void OneShardIsASingleModelFileAndStaleShardsGo()
     {
         using var folder = new TempFolder();
