@@ -145,7 +145,11 @@ internal static class HubCardCommands
         var vocalLoss = new Option<string?>("--vocal-loss") { Description = "mixed_pro: final vocal-head losses, comma-separated (default: vocal_0… of --loss-log)" };
         var lossLog = new Option<string?>("--loss-log") { Description = "CSV with a 'step' column and loss columns (loss, codebook_0…): plotted to loss_curve.png beside the card" };
         var logScale = new Option<bool>("--log-scale") { Description = "Plot the loss on a logarithmic axis" };
-        var images = new Option<string[]>("--image") { Description = "Another image to embed, as its path in the repo (repeatable; upload it alongside)" };
+        var images = new Option<string[]>("--image")
+        {
+            Description = "Another image to embed (repeatable): a file in the model folder (its path there is its path in the repo) or elsewhere "
+                + "(copied into the folder, so uploading the folder uploads what the card shows)",
+        };
         var tags = new Option<string[]>("--tag") { Description = "Extra tag (repeatable)" };
         var force = new Option<bool>("--force") { Description = "Replace an existing README.md / loss_curve.png" };
         var update = new Option<bool>("--update")
@@ -190,7 +194,8 @@ internal static class HubCardCommands
                 var legend = string.Join(", ", series.Select((s, i) => $"{LossCurvePlot.Palette[i].Name}: {s.Name}"));
                 cardImages.Add(new CardImage("loss_curve.png", "Training loss curves", $"Loss by training step ({legend})."));
             }
-            cardImages.AddRange((parse.GetValue(images) ?? []).Select(p => new CardImage(p.Replace('\\', '/'), Path.GetFileNameWithoutExtension(p))));
+            var extraImages = ResolveImages(parse.GetValue(images) ?? [], folder, cardPath, plot is null ? null : plotPath, overwrite);
+            cardImages.AddRange(extraImages.Select(i => new CardImage(i.PathInRepo, Path.GetFileNameWithoutExtension(i.PathInRepo))));
 
             var facts = new SongGenCardFacts
             {
@@ -228,11 +233,61 @@ internal static class HubCardCommands
                 File.Move(temporary, plotPath, overwrite: true);
                 context.Out.WriteLine($"wrote {plotPath}");
             }
+            foreach (var image in extraImages.Where(i => i.CopyFrom is not null))
+            {
+                var destination = Path.Combine(folder, image.PathInRepo);
+                if (File.Exists(destination) && SameBytes(destination, image.CopyFrom!)) continue;
+                var temporary = destination + ".tmp";
+                File.Copy(image.CopyFrom!, temporary, overwrite: true);
+                File.Move(temporary, destination, overwrite: true);
+                context.Out.WriteLine($"copied {image.CopyFrom} to {destination}");
+            }
             card.Save(cardPath);
             context.Out.WriteLine($"wrote {cardPath}");
             return Task.FromResult(0);
         }, ct));
         return command;
+    }
+
+    /// <summary>An image the card embeds: its path in the model folder (= in the repo), and the file to copy there when it lives elsewhere.</summary>
+    private sealed record ResolvedImage(string PathInRepo, string? CopyFrom);
+
+    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>
+    /// Ties each <c>--image</c> to a file that the folder upload will carry, so the card never embeds a path the repo lacks:
+    /// a path is looked up in the folder first, then as given; a file outside the folder is copied in under its name.
+    /// Everything is checked before anything is written.
+    /// </summary>
+    private static List<ResolvedImage> ResolveImages(IEnumerable<string> given, string folder, string cardPath, string? plotPath, bool overwrite)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        var taken = new Dictionary<string, string>(StringComparer.FromComparison(PathComparison)) { [Path.GetFullPath(cardPath)] = "the card" };
+        if (plotPath is not null) taken[Path.GetFullPath(plotPath)] = "the loss curve";
+        var resolved = new List<ResolvedImage>();
+        foreach (var value in given)
+        {
+            var inFolder = Path.GetFullPath(value, root);
+            var asGiven = Path.GetFullPath(value);
+            var source = File.Exists(inFolder) ? inFolder
+                : File.Exists(asGiven) ? asGiven
+                : throw new FileNotFoundException($"--image {value}: no such file in {folder} or at {asGiven}; the card would embed a missing image");
+            var inside = source.StartsWith(root, PathComparison);
+            var destination = inside ? source : Path.Combine(root, Path.GetFileName(source));
+            if (taken.TryGetValue(destination, out var owner))
+                throw new ArgumentException($"--image {value}: {destination} is already {owner}; rename the image");
+            taken[destination] = $"the image {value}";
+            if (!inside && File.Exists(destination) && !overwrite && !SameBytes(destination, source))
+                throw new IOException($"--image {value} would be copied to {destination}, which exists with other content; pass --force to replace it");
+            resolved.Add(new ResolvedImage(Path.GetRelativePath(root, destination).Replace('\\', '/'), inside ? null : source));
+        }
+        return resolved;
+    }
+
+    private static bool SameBytes(string a, string b)
+    {
+        if (new FileInfo(a).Length != new FileInfo(b).Length) return false;
+        return File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b));
     }
 
     private static IReadOnlyList<double>? Numbers(string? text, string option)
