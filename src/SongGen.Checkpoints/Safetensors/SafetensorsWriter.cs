@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using TorchSharp;
 
 namespace SongGen.Checkpoints.Safetensors;
@@ -25,88 +24,26 @@ public static class SafetensorsWriter
         IEnumerable<KeyValuePair<string, torch.Tensor>> tensors,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var ordered = Order(tensors);
-        var entries = Layout(ordered);
-        var header = SafetensorsHeaderParser.Serialize(entries, metadata);
-
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteChunkBytes))
-            {
-                Span<byte> prefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-                stream.Write(prefix);
-                stream.Write(header);
-                foreach (var (_, tensor) in ordered)
-                {
-                    WriteData(stream, tensor);
-                }
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        var (specs, read) = Borrow(tensors);
+        StreamingShardWriter.WriteFile(path, specs, read, metadata);
     }
 
     /// <summary>The bytes a tensor takes in a safetensors file.</summary>
     public static long ByteSize(torch.Tensor tensor) => tensor.numel() * SafetensorsDtype.SizeOf(tensor.dtype);
 
-    internal static List<KeyValuePair<string, torch.Tensor>> Order(IEnumerable<KeyValuePair<string, torch.Tensor>> tensors)
+    /// <summary>
+    /// The specs of tensors the caller keeps owning, and a reader that hands the streaming writer an alias of each
+    /// (the writer disposes what it reads; disposing an alias leaves the caller's tensor alive).
+    /// </summary>
+    internal static (List<TensorSpec> Specs, Func<TensorSpec, torch.Tensor> Read) Borrow(IEnumerable<KeyValuePair<string, torch.Tensor>> tensors)
     {
         var list = tensors.ToList();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var byName = new Dictionary<string, torch.Tensor>(list.Count, StringComparer.Ordinal);
         foreach (var (name, tensor) in list)
         {
-            if (string.IsNullOrEmpty(name) || name == "__metadata__")
-            {
-                throw new ArgumentException($"'{name}' cannot name a tensor in safetensors.", nameof(tensors));
-            }
-            if (!seen.Add(name))
-            {
-                throw new ArgumentException($"Two tensors are named '{name}'.", nameof(tensors));
-            }
-            SafetensorsDtype.NameOf(tensor.dtype);
+            byName.TryAdd(name, tensor); // a duplicate name is reported by the writer's validation
         }
-        return list
-            .OrderByDescending(p => SafetensorsDtype.SizeOf(p.Value.dtype))
-            .ThenBy(p => p.Key, StringComparer.Ordinal)
-            .ToList();
-    }
-
-    private static List<SafetensorsEntry> Layout(List<KeyValuePair<string, torch.Tensor>> ordered)
-    {
-        var entries = new List<SafetensorsEntry>(ordered.Count);
-        long offset = 0;
-        foreach (var (name, tensor) in ordered)
-        {
-            var size = ByteSize(tensor);
-            entries.Add(new SafetensorsEntry(name, tensor.dtype, tensor.shape, offset, offset + size));
-            offset += size;
-        }
-        return entries;
-    }
-
-    private static unsafe void WriteData(Stream stream, torch.Tensor tensor)
-    {
-        if (tensor.numel() == 0)
-        {
-            return;
-        }
-        using var scope = torch.NewDisposeScope();
-        var source = tensor.device_type == DeviceType.CPU && tensor.is_contiguous() ? tensor : tensor.cpu().contiguous();
-        var pointer = (byte*)TensorMemory.DataPointer(source);
-        var length = ByteSize(source);
-        for (long done = 0; done < length;)
-        {
-            var count = (int)Math.Min(WriteChunkBytes, length - done);
-            stream.Write(new ReadOnlySpan<byte>(pointer + done, count));
-            done += count;
-        }
+        var specs = list.Select(p => new TensorSpec(p.Key, p.Value.dtype, p.Value.shape)).ToList();
+        return (specs, spec => byName[spec.Name].alias());
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using TorchSharp;
 
 namespace SongGen.Checkpoints.Safetensors;
@@ -8,7 +7,7 @@ namespace SongGen.Checkpoints.Safetensors;
 /// A safetensors checkpoint that is either one <c>model.safetensors</c> or shards listed by
 /// <c>model.safetensors.index.json</c> (its <c>weight_map</c>). Shards are opened when first read from.
 /// </summary>
-public sealed partial class ShardedCheckpoint : IDisposable
+public sealed class ShardedCheckpoint : IDisposable
 {
     public const string SingleFileName = "model.safetensors";
     public const string IndexFileName = "model.safetensors.index.json";
@@ -232,78 +231,9 @@ public sealed partial class ShardedCheckpoint : IDisposable
         long maxShardBytes = DefaultMaxShardBytes,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
-        var list = tensors.ToList();
-        SafetensorsWriter.Order(list);
-        var shards = new List<List<KeyValuePair<string, torch.Tensor>>>();
-        var current = new List<KeyValuePair<string, torch.Tensor>>();
-        long currentSize = 0, totalSize = 0;
-        foreach (var pair in list)
-        {
-            var size = SafetensorsWriter.ByteSize(pair.Value);
-            totalSize += size;
-            if (current.Count > 0 && currentSize + size > maxShardBytes)
-            {
-                shards.Add(current);
-                current = [];
-                currentSize = 0;
-            }
-            current.Add(pair);
-            currentSize += size;
-        }
-        shards.Add(current);
-
-        var shardMetadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
-        {
-            shardMetadata[key] = value;
-        }
-
-        Directory.CreateDirectory(folder);
-        var written = new List<string>();
-        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < shards.Count; i++)
-        {
-            var name = shards.Count == 1 ? SingleFileName : $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
-            var path = System.IO.Path.Combine(folder, name);
-            SafetensorsWriter.Write(path, shards[i], shardMetadata);
-            written.Add(path);
-            foreach (var (tensorName, _) in shards[i])
-            {
-                weightMap[tensorName] = name;
-            }
-        }
-
-        var indexPath = System.IO.Path.Combine(folder, IndexFileName);
-        if (shards.Count > 1)
-        {
-            var index = new Dictionary<string, object>
-            {
-                ["metadata"] = new Dictionary<string, long> { ["total_size"] = totalSize },
-                ["weight_map"] = weightMap,
-            };
-            File.WriteAllText(indexPath, JsonSerializer.Serialize(index, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            written.Add(indexPath);
-        }
-        RemoveStale(folder, written);
-        return written;
+        var (specs, read) = SafetensorsWriter.Borrow(tensors);
+        return StreamingShardWriter.WriteFolder(folder, specs, read, maxShardBytes, metadata);
     }
-
-    private static void RemoveStale(string folder, List<string> written)
-    {
-        var keep = written.Select(System.IO.Path.GetFileName).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(folder))
-        {
-            var name = System.IO.Path.GetFileName(file);
-            if (!keep.Contains(name) && (name is SingleFileName or IndexFileName || ShardName().IsMatch(name)))
-            {
-                File.Delete(file);
-            }
-        }
-    }
-
-    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
-    private static partial Regex ShardName();
 
     public void Dispose()
     {

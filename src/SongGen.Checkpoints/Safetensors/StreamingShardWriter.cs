@@ -211,7 +211,7 @@ public static partial class StreamingShardWriter
         var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, SafetensorsWriter.WriteChunkBytes))
             {
                 write(stream);
             }
@@ -235,7 +235,7 @@ public static partial class StreamingShardWriter
         var pointer = (byte*)TensorMemory.DataPointer(source);
         for (long done = 0; done < length;)
         {
-            var count = (int)Math.Min(1L << 30, length - done);
+            var count = (int)Math.Min(SafetensorsWriter.WriteChunkBytes, length - done);
             stream.Write(new ReadOnlySpan<byte>(pointer + done, count));
             done += count;
         }

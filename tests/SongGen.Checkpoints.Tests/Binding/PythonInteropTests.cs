@@ -20,7 +20,7 @@ public class PythonInteropTests
         var path = folder.File("tiny.safetensors");
         CheckpointFolder.SaveModule(net, path, new Dictionary<string, string> { ["format"] = "pt" });
 
-        using var json = JsonDocument.Parse(PythonTorch.RunInterop("read", path));
+        using var json = JsonDocument.Parse(PythonTorch.RunScript("interop.py", "read", path));
 
         var state = net.state_dict();
         Assert.Equal(state.Keys.Order(), json.RootElement.EnumerateObject().Select(p => p.Name).Order());
@@ -51,7 +51,7 @@ public class PythonInteropTests
         var path = folder.File("dtypes.safetensors");
         SafetensorsWriter.Write(path, tensors);
 
-        using var json = JsonDocument.Parse(PythonTorch.RunInterop("read", path));
+        using var json = JsonDocument.Parse(PythonTorch.RunScript("interop.py", "read", path));
 
         foreach (var (name, value) in tensors)
         {
@@ -73,7 +73,7 @@ public class PythonInteropTests
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
         var path = folder.File("pytorch_model.bin");
-        using var json = JsonDocument.Parse(PythonTorch.RunInterop("write", path));
+        using var json = JsonDocument.Parse(PythonTorch.RunScript("interop.py", "write", path));
         using var net = new TinyNet();
         net.Scramble(9);
 

@@ -99,7 +99,7 @@ public class ShardedPyTorchPickleTests
     {
         using var folder = new TempFolder();
         using var scope = NewDisposeScope();
-        using var json = JsonDocument.Parse(PythonTorch.RunInterop("write-sharded", folder.Path));
+        using var json = JsonDocument.Parse(PythonTorch.RunScript("interop.py", "write-sharded", folder.Path));
 
         var loaded = ShardedPyTorchPickle.Load(folder.File(ShardedPyTorchPickle.IndexFileName));
 

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 
-namespace SongGen.Model.Tests.Persistence;
+namespace SongGen.Tests.Shared;
 
-/// <summary>Runs a script with Debian's python3-torch (/usr/bin/python3), which the interop tests need.</summary>
+/// <summary>
+/// Runs fixture scripts with Debian's python3-torch (/usr/bin/python3), which the interop tests need. Shared by the test
+/// projects (linked into each), so every project probes and skips the same way.
+/// </summary>
 internal static class PythonTorch
 {
     public const string Python = "/usr/bin/python3";
@@ -15,7 +18,9 @@ internal static class PythonTorch
     private static string? Probe()
     {
         if (!File.Exists(Python))
+        {
             return $"{Python} is missing; install Debian's python3-torch (apt-get install -y python3-torch) to run the PyTorch interop tests.";
+        }
         try
         {
             var (code, _, error) = Run(["-c", "import torch"]);
@@ -32,14 +37,20 @@ internal static class PythonTorch
     {
         var script = Path.Combine(AppContext.BaseDirectory, "fixtures", name);
         var (code, output, error) = Run([script, .. arguments]);
-        if (code != 0) throw new InvalidOperationException($"{name} failed ({code}): {error}");
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"{name} {string.Join(' ', arguments)} failed ({code}): {error}");
+        }
         return output;
     }
 
     private static (int Code, string Output, string Error) Run(string[] arguments)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -52,11 +63,14 @@ internal static class PythonTorch
     }
 }
 
-/// <summary>A [Fact] reported as skipped, with the reason, when /usr/bin/python3 with torch is missing.</summary>
+/// <summary>A [Fact] reported as skipped, with the reason, when /usr/bin/python3 with torch is missing (decided at discovery).</summary>
 public sealed class RequiresPythonTorchFactAttribute : FactAttribute
 {
     public RequiresPythonTorchFactAttribute()
     {
-        if (PythonTorch.MissingPrerequisite() is { } reason) Skip = reason;
+        if (PythonTorch.MissingPrerequisite() is { } reason)
+        {
+            Skip = reason;
+        }
     }
 }
