@@ -7,6 +7,8 @@ using SongGen.Model.Tests.Codes;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using static SongGen.Model.Tests.Generation.TinyGenerationSetup;
+
 namespace SongGen.Model.Tests.Generation;
 
 /// <summary>Dual-track generation (spec §5.4) with tiny random decoders of every dual-track pattern.</summary>
@@ -16,34 +18,8 @@ public sealed class DualTrackGenerationTests
 
     public static TheoryData<TrackPattern> DualPatterns() => new(TrackPatterns.All.Where(p => p.IsDualTrack()));
 
-    private static SongGenForCausalLM Model(TrackPattern pattern, int seed = 5)
-    {
-        manual_seed(seed);
-        var lm = new SongGenForCausalLM(SongGenPresets.Tiny(pattern).Decoder);
-        lm.eval();
-        return lm;
-    }
-
-    /// <summary>Memory (B, 6, 32); item 1 has its last two positions padded.</summary>
-    private static SongGenConditioning Conditioning(long batch, int seed = 9)
-    {
-        manual_seed(seed);
-        var memory = randn(batch, 6, 32);
-        var mask = ones(batch, 6, ScalarType.Int64);
-        if (batch > 1) mask[1, 4..] = tensor(0L);
-        return new SongGenConditioning(memory, mask);
-    }
-
-    private static GenerationConfig Config(TrackPattern pattern, bool sample, int maxLength = 40, bool cache = true)
-    {
-        var g = SongGenPresets.TinyGeneration(pattern);
-        g.DoSample = sample;
-        g.MaxLength = maxLength;
-        g.UseCache = cache;
-        return g;
-    }
-
-    private static long[] Values(Tensor t) => t.numel() == 0 ? [] : t.contiguous().data<long>().ToArray();
+    private static GenerationConfig Config(TrackPattern pattern, bool sample, int maxLength = 40, bool cache = true) =>
+        TinyGenerationSetup.Config(pattern, sample, maxLength, cache);
 
     /// <summary>Frames per track that the post-processing keeps for a raw length L (spec §5.4).</summary>
     private static long ExpectedFrames(TrackPattern pattern, long length) => pattern switch
@@ -58,7 +34,7 @@ public sealed class DualTrackGenerationTests
     public void Greedy_with_the_cache_equals_greedy_recomputing_and_the_output_follows_the_combined_pattern(TrackPattern pattern)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         using var cond = Conditioning(2);
         const int maxLength = 40;
         using var cached = SongGenGenerator.GenerateDualTrack(lm, cond, Config(pattern, false, maxLength, cache: true), seed: 1);
@@ -105,7 +81,7 @@ public sealed class DualTrackGenerationTests
     public void Sampling_is_reproducible_from_the_seed_with_and_without_the_cache(TrackPattern pattern)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         using var cond = Conditioning(2);
         var g = Config(pattern, true, 30);
         using var a = SongGenGenerator.GenerateDualTrack(lm, cond, g, seed: 123);
@@ -130,7 +106,7 @@ public sealed class DualTrackGenerationTests
     public void Batch_of_two_equals_two_batches_of_one_under_greedy(TrackPattern pattern)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         using var cond = Conditioning(2);
         var g = Config(pattern, false, 24);
         using var both = SongGenGenerator.GenerateDualTrack(lm, cond, g, seed: 0);
@@ -154,7 +130,7 @@ public sealed class DualTrackGenerationTests
     public void Parallel_patterns_end_each_track_on_its_own_eos_chain(TrackPattern pattern)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         RaiseEos(lm);
         using var cond = Conditioning(2);
         using var r = SongGenGenerator.GenerateDualTrack(lm, cond, Config(pattern, false), seed: 0);
@@ -174,7 +150,7 @@ public sealed class DualTrackGenerationTests
     public void Interleaving_has_one_eos_chain_over_its_eight_rows()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.InterleavingAV);
+        using var lm = TinyDecoder(TrackPattern.InterleavingAV);
         RaiseEos(lm);
         using var cond = Conditioning(1);
         using var r = SongGenGenerator.GenerateDualTrack(lm, cond, Config(TrackPattern.InterleavingAV, false), seed: 0);
@@ -187,7 +163,7 @@ public sealed class DualTrackGenerationTests
     public void Max_new_tokens_bounds_the_run_and_the_pattern()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.InterleavingAV);
+        using var lm = TinyDecoder(TrackPattern.InterleavingAV);
         using var cond = Conditioning(1);
         var g = Config(TrackPattern.InterleavingAV, true);
         g.TopK = 0;
@@ -204,7 +180,7 @@ public sealed class DualTrackGenerationTests
     [InlineData(TrackPattern.ParallelStd, false)]
     public void A_disposed_run_leaves_no_tensor_behind(TrackPattern pattern, bool cache)
     {
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         using var cond = Conditioning(2);
         var g = Config(pattern, true, 20, cache);
         SongGenGenerator.GenerateDualTrack(lm, cond, g, seed: 2, keepStepLogits: true).Dispose();   // warm-up
@@ -216,8 +192,8 @@ public sealed class DualTrackGenerationTests
     [Fact]
     public void Each_entry_point_refuses_the_other_kind_of_pattern()
     {
-        using var dual = Model(TrackPattern.InterleavingAV);
-        using var single = Model(TrackPattern.MixedPro);
+        using var dual = TinyDecoder(TrackPattern.InterleavingAV);
+        using var single = TinyDecoder(TrackPattern.MixedPro);
         using var cond = Conditioning(1);
         var e1 = Assert.Throws<NotSupportedException>(() => SongGenGenerator.Generate(dual, cond, Config(TrackPattern.InterleavingAV, false), seed: 0));
         Assert.Contains(nameof(SongGenGenerator.GenerateDualTrack), e1.Message);

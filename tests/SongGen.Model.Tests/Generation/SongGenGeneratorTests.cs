@@ -6,38 +6,14 @@ using SongGen.Model.Generation;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using static SongGen.Model.Tests.Generation.TinyGenerationSetup;
+
 namespace SongGen.Model.Tests.Generation;
 
 public sealed class SongGenGeneratorTests
 {
-    private static SongGenForCausalLM Model(TrackPattern pattern, int seed = 5)
-    {
-        manual_seed(seed);
-        var lm = new SongGenForCausalLM(SongGenPresets.Tiny(pattern).Decoder);
-        lm.eval();
-        return lm;
-    }
-
-    /// <summary>Memory (B, 6, 32); item 1 has its last two positions padded.</summary>
-    private static SongGenConditioning Conditioning(long batch, int seed = 9)
-    {
-        manual_seed(seed);
-        var memory = randn(batch, 6, 32);
-        var mask = ones(batch, 6, ScalarType.Int64);
-        if (batch > 1) mask[1, 4..] = tensor(0L);
-        return new SongGenConditioning(memory, mask);
-    }
-
-    private static GenerationConfig Config(bool sample, int maxLength = 20, bool cache = true)
-    {
-        var g = SongGenPresets.TinyGeneration(TrackPattern.MixedPro);
-        g.DoSample = sample;
-        g.MaxLength = maxLength;
-        g.UseCache = cache;
-        return g;
-    }
-
-    private static long[] Values(Tensor t) => t.numel() == 0 ? [] : t.contiguous().data<long>().ToArray();
+    private static GenerationConfig Config(bool sample, int maxLength = 20, bool cache = true) =>
+        TinyGenerationSetup.Config(TrackPattern.MixedPro, sample, maxLength, cache);
 
     [Theory]
     [InlineData(TrackPattern.Mixed)]
@@ -45,7 +21,7 @@ public sealed class SongGenGeneratorTests
     public void Greedy_with_the_cache_equals_greedy_recomputing_the_sequence(TrackPattern pattern)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(pattern);
+        using var lm = TinyDecoder(pattern);
         using var cond = Conditioning(2);
         using var cached = SongGenGenerator.Generate(lm, cond, Config(false, 24, cache: true), seed: 1);
         using var full = SongGenGenerator.Generate(lm, cond, Config(false, 24, cache: false), seed: 1);
@@ -58,7 +34,7 @@ public sealed class SongGenGeneratorTests
     public void Sampling_cached_equals_sampling_uncached_with_the_same_seed()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.MixedPro);
+        using var lm = TinyDecoder(TrackPattern.MixedPro);
         using var cond = Conditioning(2);
         using var a = SongGenGenerator.Generate(lm, cond, Config(true, 16, cache: true), seed: 42);
         using var b = SongGenGenerator.Generate(lm, cond, Config(true, 16, cache: false), seed: 42);
@@ -69,7 +45,7 @@ public sealed class SongGenGeneratorTests
     public void Same_seed_gives_the_same_codes_and_another_seed_different_ones()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.MixedPro);
+        using var lm = TinyDecoder(TrackPattern.MixedPro);
         using var cond = Conditioning(2);
         var g = Config(true, 30);
         using var a = SongGenGenerator.Generate(lm, cond, g, seed: 123);
@@ -89,7 +65,7 @@ public sealed class SongGenGeneratorTests
     public void Batch_of_two_equals_two_batches_of_one_under_greedy()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.Mixed);
+        using var lm = TinyDecoder(TrackPattern.Mixed);
         using var cond = Conditioning(2);
         var g = Config(false, 24);
         using var both = SongGenGenerator.Generate(lm, cond, g, seed: 0);
@@ -111,7 +87,7 @@ public sealed class SongGenGeneratorTests
     public void Output_frames_hold_no_special_ids_and_the_max_length_is_respected(bool sample)
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.MixedPro);
+        using var lm = TinyDecoder(TrackPattern.MixedPro);
         using var cond = Conditioning(2);
         var g = Config(sample, 40);
         g.TopK = 0;   // full vocabulary: special ids do get sampled by the random model
@@ -153,7 +129,7 @@ public sealed class SongGenGeneratorTests
     public void Delayed_positions_are_forced_and_generation_stops_once_every_codebook_ended()
     {
         using var scope = NewDisposeScope();
-        using var lm = Model(TrackPattern.Mixed);
+        using var lm = TinyDecoder(TrackPattern.Mixed);
         // make EOS the most likely token of every head (final norm output fixed to all ones, EOS rows raised):
         // the EOS processor then lets codebook k end at step k
         using (no_grad())
