@@ -1,0 +1,96 @@
+using SongGen.Tui.Screens;
+using Terminal.Gui.Input;
+using Terminal.Gui.ViewBase;
+using Terminal.Gui.Views;
+
+namespace SongGen.Tui;
+
+/// <summary>
+/// The main window: a line naming the screens and their keys, the current screen, and a status line. Global keys:
+/// F2–F6 switch screens, / goes to the search box, ? shows the current screen's keys, Ctrl+Q quits.
+/// </summary>
+internal sealed class TuiShell : Window
+{
+    private readonly TuiContext _context;
+    private readonly Label _tabs;
+    private readonly Label _status;
+    private readonly View _body;
+
+    public TuiShell(TuiContext context)
+    {
+        _context = context;
+        Title = $"songgen tui: {context.ClientOptions.Endpoint}";
+        _tabs = new Label { X = 0, Y = 0, Width = Dim.Fill() };
+        _body = new View { X = 0, Y = 1, Width = Dim.Fill(), Height = Dim.Fill(1), CanFocus = true };
+        _status = new Label { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
+        Add(_tabs, _body, _status);
+
+        Search = new SearchScreen(context);
+        Repo = new RepoScreen(context);
+        Downloads = new DownloadsScreen(context);
+        Cache = new CacheScreen(context);
+        Account = new AccountScreen(context);
+        Screens = [Search, Repo, Downloads, Cache, Account];
+        foreach (var screen in Screens) _body.Add(screen);
+        context.RepoScreen = Repo;
+        context.DownloadsScreen = Downloads;
+        context.ShowStatus = ShowStatus;
+        context.Navigate = Show;
+        context.App.Keyboard.KeyDown += OnGlobalKey;
+        ShowStatus(context.Queue.LoadError ?? "F1/? help   Ctrl+Q quit", context.Queue.LoadError is not null);
+    }
+
+    public SearchScreen Search { get; }
+    public RepoScreen Repo { get; }
+    public DownloadsScreen Downloads { get; }
+    public CacheScreen Cache { get; }
+    public AccountScreen Account { get; }
+    public IReadOnlyList<TuiScreen> Screens { get; }
+    public TuiScreen? Current { get; private set; }
+
+    /// <summary>The status line's text (errors start with "error:").</summary>
+    public string Status => _status.Text ?? "";
+
+    public void Show(TuiScreen screen)
+    {
+        foreach (var other in Screens) other.Visible = other == screen;
+        Current = screen;
+        _tabs.Text = string.Join("  ", Screens.Select(s => s == screen ? $"[{s.Key} {s.Title}]" : $" {s.Key} {s.Title} ")) + "   ? help  Ctrl+Q quit";
+        screen.OnShown();
+        SetNeedsDraw();
+    }
+
+    private void ShowStatus(string text, bool isError)
+    {
+        _status.Text = isError ? "error: " + text : text;
+        _status.SetNeedsDraw();
+    }
+
+    private void OnGlobalKey(object? sender, Key key)
+    {
+        // Dialogs (the delete confirmation) get their keys untouched.
+        if (_context.App.TopRunnableView != this) return;
+        var typing = _context.App.Navigation?.GetFocused() is TextField;
+        if (Screens.FirstOrDefault(s => s.Key == key) is { } target)
+            Show(target);
+        else if (key == Key.Q.WithCtrl)
+            _context.App.RequestStop();
+        else if (key == Key.F1 || key == (Key)'?' && !typing)
+            ShowHelp();
+        else if (key == (Key)'/' && !typing)
+        {
+            Show(Search);
+            Search.FocusSearchBox();
+        }
+        else if (key == Key.Esc)
+        {
+            // Esc would quit the whole app (Terminal.Gui's default): here it only leaves a text box.
+        }
+        else return;
+        key.Handled = true;
+    }
+
+    private void ShowHelp() =>
+        MessageBox.Query(_context.App, $"Keys: {Current?.Title}",
+            $"{Current?.Help}\n\nEverywhere: F2 Search  F3 Repo  F4 Downloads  F5 Cache  F6 Account\n/ search box   Tab next pane   ? or F1 this help   Ctrl+Q quit", "OK");
+}
