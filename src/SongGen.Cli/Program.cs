@@ -21,6 +21,7 @@ namespace SongGen.Cli
             root.Subcommands.Add(CkptCommands.Create(context));
             root.Subcommands.Add(ModelCommands.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
+            root.Subcommands.Add(TuiCommand.Create(context));
             return root;
         }
 

@@ -56,9 +56,20 @@ internal sealed class TuiSession : IDisposable
     /// <summary>Shows the search screen, resumes the queue and runs the main loop on this thread until quit.</summary>
     public void Run()
     {
-        Shell.Show(Shell.Search);
+        // Shown from the first loop iteration: focus set before Run would be reset by it.
+        App.Invoke(() => Shell.Show(Shell.Search));
         Queue.Start();
-        App.Run(Shell);
+        App.Run(Shell, OnLoopError);
+    }
+
+    /// <summary>Errors that escape a handler: logged for tests and the status line, and the loop goes on (never a crash).</summary>
+    public List<Exception> LoopErrors { get; } = [];
+
+    private bool OnLoopError(Exception error)
+    {
+        lock (LoopErrors) LoopErrors.Add(error);
+        Context.ShowStatus($"internal error: {error.Message}", true);
+        return true;
     }
 
     public void Dispose()

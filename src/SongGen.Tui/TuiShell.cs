@@ -82,6 +82,9 @@ internal sealed class TuiShell : Window
             Show(Search);
             Search.FocusSearchBox();
         }
+        else if (Current?.HandleKey(key, typing) == true)
+        {
+        }
         else if (key == Key.Esc)
         {
             // Esc would quit the whole app (Terminal.Gui's default): here it only leaves a text box.

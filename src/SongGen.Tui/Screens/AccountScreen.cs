@@ -28,14 +28,15 @@ internal sealed class AccountScreen : TuiScreen
             key.Handled = true;
             Login(_tokenField.Text ?? "");
         };
-        KeyDown += (_, key) =>
-        {
-            if (TypingInTextBox) return;
-            if (key == Key.W) WhoAmI();
-            else if (key == Key.L) _tokenField.SetFocus();
-            else return;
-            key.Handled = true;
-        };
+    }
+
+    public override bool HandleKey(Key key, bool typing)
+    {
+        if (typing) return false;
+        if (key == Key.W) WhoAmI();
+        else if (key == Key.L) _tokenField.SetFocus();
+        else return false;
+        return true;
     }
 
     public override string Help => "w whoami   l login (type the token in the box, Enter checks and saves it)";

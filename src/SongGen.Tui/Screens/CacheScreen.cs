@@ -32,7 +32,6 @@ internal sealed class CacheScreen : TuiScreen
         VimKeys(_list);
         _footer = new Label { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Text = "g refresh   v verify   x delete (asks first)" };
         Add(_header, _list, _footer);
-        KeyDown += OnKey;
     }
 
     public override string Help => "g refresh   v verify (re-hash) the repo or revision   x/Delete delete it (asks first)   j/k move";
@@ -43,14 +42,14 @@ internal sealed class CacheScreen : TuiScreen
         _list.SetFocus();
     }
 
-    private void OnKey(object? sender, Key key)
+    public override bool HandleKey(Key key, bool typing)
     {
-        if (TypingInTextBox) return;
+        if (typing) return false;
         if (key == Key.G) Rescan();
         else if (key == Key.V) Verify();
         else if (key == Key.X || key == Key.Delete) Delete();
-        else return;
-        key.Handled = true;
+        else return false;
+        return true;
     }
 
     private (RepoId Repo, string? Commit)? Target() =>
@@ -61,19 +60,20 @@ internal sealed class CacheScreen : TuiScreen
         _header.Text = $"Cache {_cache.Layout.Root}: scanning…";
         Context.RunInBackground("cache scan", _ => Task.FromResult(_cache.Scan()), scan =>
         {
-            _rows.Clear();
+            var rows = new List<string>();
             _targets.Clear();
             foreach (var repo in scan.Repos.OrderBy(r => r.Repo.ToString(), StringComparer.Ordinal))
             {
-                _rows.Add($"{Format.Cell(repo.Repo.Type.Singular(), 8)}{Format.Cell(repo.Repo.Id, 40)}{Format.RightCell(Format.Bytes(repo.SizeOnDisk), 11)} {Format.RightCell(repo.FileCount + " files", 9)}  accessed {Format.Date(repo.LastAccessed)}  modified {Format.Date(repo.LastModified)}"
+                rows.Add($"{Format.Cell(repo.Repo.Type.Singular(), 8)}{Format.Cell(repo.Repo.Id, 40)}{Format.RightCell(Format.Bytes(repo.SizeOnDisk), 11)} {Format.RightCell(repo.FileCount + " files", 9)}  accessed {Format.Date(repo.LastAccessed)}  modified {Format.Date(repo.LastModified)}"
                           + (repo.IncompleteBytes > 0 ? $"  partial {Format.Bytes(repo.IncompleteBytes)}" : ""));
                 _targets.Add((repo.Repo, null));
                 foreach (var revision in repo.Revisions)
                 {
-                    _rows.Add($"    {revision.Commit[..12]}  {Format.Cell(revision.Refs.Count == 0 ? "(detached)" : string.Join(", ", revision.Refs), 30)}{Format.RightCell(Format.Bytes(revision.SizeOnDisk), 11)} {Format.RightCell(revision.Files.Count + " files", 9)}  modified {Format.Date(revision.LastModified)}");
+                    rows.Add($"    {revision.Commit[..12]}  {Format.Cell(revision.Refs.Count == 0 ? "(detached)" : string.Join(", ", revision.Refs), 30)}{Format.RightCell(Format.Bytes(revision.SizeOnDisk), 11)} {Format.RightCell(revision.Files.Count + " files", 9)}  modified {Format.Date(revision.LastModified)}");
                     _targets.Add((repo.Repo, revision.Commit));
                 }
             }
+            Sync(_rows, rows);
             _header.Text = $"Cache {scan.Root}: {scan.Repos.Count} repos, {Format.Bytes(scan.SizeOnDisk)}"
                            + (scan.Warnings.Count > 0 ? $", {scan.Warnings.Count} warnings (first: {scan.Warnings[0].Message})" : "")
                            + "\nPython's huggingface_hub with HF_HUB_CACHE set to this folder sees the same repos and revisions.";

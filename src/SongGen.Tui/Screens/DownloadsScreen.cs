@@ -45,7 +45,6 @@ internal sealed class DownloadsScreen : TuiScreen
         Add(header, _jobs, _detail, _files);
 
         _jobs.ValueChanged += (_, _) => RefreshFiles();
-        KeyDown += OnKey;
         context.Queue.Changed += QueueRefresh;
     }
 
@@ -57,15 +56,15 @@ internal sealed class DownloadsScreen : TuiScreen
         _jobs.SetFocus();
     }
 
-    private void OnKey(object? sender, Key key)
+    public override bool HandleKey(Key key, bool typing)
     {
-        if (TypingInTextBox || Selected() is not { } job) return;
+        if (typing || Selected() is not { } job) return false;
         if (key == Key.P) Context.Queue.TogglePause(job.Id);
         else if (key == Key.C) Context.Queue.Cancel(job.Id);
         else if (key == Key.R) Context.Queue.Retry(job.Id);
         else if (key == Key.X || key == Key.Delete) Context.Queue.Remove(job.Id);
-        else return;
-        key.Handled = true;
+        else return false;
+        return true;
     }
 
     private DownloadJob? Selected() =>
@@ -86,19 +85,7 @@ internal sealed class DownloadsScreen : TuiScreen
     {
         var keepId = Selected()?.Id;
         _shown = Context.Queue.Jobs.ToList();
-        var rows = _shown.Select(JobRow).ToList();
-        if (!rows.SequenceEqual(_jobRows))
-        {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                if (i < _jobRows.Count)
-                {
-                    if (_jobRows[i] != rows[i]) _jobRows[i] = rows[i];
-                }
-                else _jobRows.Add(rows[i]);
-            }
-            while (_jobRows.Count > rows.Count) _jobRows.RemoveAt(_jobRows.Count - 1);
-        }
+        Sync(_jobRows, _shown.Select(JobRow).ToList());
         var index = keepId is null ? -1 : _shown.FindIndex(j => j.Id == keepId);
         if (index >= 0) _jobs.SelectedItem = index;
         else if (_shown.Count > 0) _jobs.SelectedItem = _shown.Count - 1;
@@ -109,9 +96,9 @@ internal sealed class DownloadsScreen : TuiScreen
     private void RefreshFiles()
     {
         var job = Selected();
-        _fileRows.Clear();
         if (job is null)
         {
+            Sync(_fileRows, []);
             _detail.Text = Context.Queue.LoadError ?? "The queue is empty: select files on a repo screen and press d.";
             return;
         }
@@ -124,9 +111,9 @@ internal sealed class DownloadsScreen : TuiScreen
             DownloadJobState.Cancelled => "cancelled (r starts it again)",
             _ => "queued",
         };
-        foreach (var file in job.Files)
-            _fileRows.Add($"{Format.Cell(file.Status, 12)}{Format.Cell(file.Path, 36)}{Format.Percent(file.Bytes, file.Size)} [{Format.Bar(file.Bytes, file.Size, 20)}] {Format.Bytes(file.Bytes)} / {Format.Bytes(file.Size)}"
-                          + (file.Message is { } message && file.Status == "failed" ? "  " + message : ""));
+        Sync(_fileRows, job.Files.Select(file =>
+            $"{Format.Cell(file.Status, 12)}{Format.Cell(file.Path, 36)}{Format.Percent(file.Bytes, file.Size)} [{Format.Bar(file.Bytes, file.Size, 20)}] {Format.Bytes(file.Bytes)} / {Format.Bytes(file.Size)}"
+                          + (file.Message is { } message && file.Status == "failed" ? "  " + message : "")).ToList());
     }
 
     private static string JobRow(DownloadJob job) =>

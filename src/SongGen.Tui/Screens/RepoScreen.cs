@@ -20,6 +20,7 @@ internal sealed partial class RepoScreen : TuiScreen
     private readonly ListView _card;
     private readonly ObservableCollection<string> _cardRows = [];
     private readonly TextField _patterns;
+    internal TextField PatternsBox => _patterns;
     private readonly Label _selection;
     private readonly ListView _revisions;
     private readonly ObservableCollection<string> _fileRows = [];
@@ -70,19 +71,36 @@ internal sealed partial class RepoScreen : TuiScreen
             key.Handled = true;
         };
         _revisions.KeyDown += OnRevisionKey;
-        KeyDown += (_, key) =>
-        {
-            if (TypingInTextBox) return;
-            if (key == Key.R) ShowRevisions();
-            else if (key == Key.D) QueueSelection();
-            else return;
-            key.Handled = true;
-        };
         UpdateSelection();
     }
 
     public override string Help =>
         "Space select file/folder   a all   n none   Patterns box: e.g. *.safetensors *.json then Enter   r revision   d download selection   Tab next pane";
+
+    public override bool HandleKey(Key key, bool typing)
+    {
+        if (key == Key.Esc && _revisions.Visible)
+        {
+            _revisions.Visible = false;
+            _files.SetFocus();
+            return true;
+        }
+        if (typing) return false;
+        if (key == Key.R) ShowRevisions();
+        else if (key == Key.D) QueueSelection();
+        else if (key == Key.A && App?.Navigation?.GetFocused() == _files) SelectAll(true);
+        else if (key == Key.N && App?.Navigation?.GetFocused() == _files) SelectAll(false);
+        else return false;
+        return true;
+    }
+
+    private void SelectAll(bool select)
+    {
+        _selected.Clear();
+        if (select)
+            foreach (var row in _tree.Where(r => !r.IsFolder)) _selected.Add(row.Path);
+        RefreshRows();
+    }
 
     public RepoId? Repo => _repo;
 
@@ -157,9 +175,8 @@ internal sealed partial class RepoScreen : TuiScreen
             _refs.AddRange(refs.Tags.Select(t => t.Name));
         }
         BuildTree(files);
-        _cardRows.Clear();
         var width = Math.Max(20, _card.Viewport.Width - 1);
-        foreach (var line in Wrap(card is null ? "(no model card)" : RenderCard(card), width)) _cardRows.Add(line);
+        Sync(_cardRows, Wrap(card is null ? "(no model card)" : RenderCard(card), width).ToList());
         RefreshRows();
         if (_fileRows.Count > 0) _files.SelectedItem = 0;
         _files.SetFocus();
@@ -193,8 +210,7 @@ internal sealed partial class RepoScreen : TuiScreen
 
     private void RefreshRows()
     {
-        var keep = _files.SelectedItem;
-        _fileRows.Clear();
+        var rows = new List<string>(_tree.Count);
         foreach (var row in _tree)
         {
             string mark;
@@ -206,10 +222,11 @@ internal sealed partial class RepoScreen : TuiScreen
             }
             else mark = _selected.Contains(row.Path) ? "[x]" : "[ ]";
             var name = new string(' ', row.Depth * 2) + row.Name;
-            _fileRows.Add($"{mark} {Format.Cell(name, 34)} {Format.RightCell(Format.Bytes(row.Size), 10)} {(row.IsLfs ? "LFS" : "")}");
+            rows.Add($"{mark} {Format.Cell(name, 34)} {Format.RightCell(Format.Bytes(row.Size), 10)} {(row.IsLfs ? "LFS" : "")}");
         }
-        if (keep is { } index && index < _fileRows.Count) _files.SelectedItem = index;
+        Sync(_fileRows, rows);
         UpdateSelection();
+        SetNeedsDraw();
     }
 
     private void UpdateSelection()
@@ -223,16 +240,6 @@ internal sealed partial class RepoScreen : TuiScreen
         if (key == Key.Space || key == Key.Enter)
         {
             if (_files.SelectedItem is { } index && index < _tree.Count) Toggle(_tree[index]);
-        }
-        else if (key == Key.A)
-        {
-            foreach (var row in _tree.Where(r => !r.IsFolder)) _selected.Add(row.Path);
-            RefreshRows();
-        }
-        else if (key == Key.N)
-        {
-            _selected.Clear();
-            RefreshRows();
         }
         else return;
         key.Handled = true;
@@ -265,8 +272,7 @@ internal sealed partial class RepoScreen : TuiScreen
     private void ShowRevisions()
     {
         if (_repo is null) return;
-        _revisionRows.Clear();
-        foreach (var name in _refs.DefaultIfEmpty(_revision)) _revisionRows.Add(name);
+        Sync(_revisionRows, _refs.DefaultIfEmpty(_revision).ToList());
         _revisions.Visible = true;
         _revisions.SelectedItem = Math.Max(0, _refs.IndexOf(_revision));
         _revisions.SetFocus();

@@ -19,6 +19,7 @@ internal sealed class SearchScreen : TuiScreen
 
     private readonly Label _modeLabel;
     private readonly TextField _query;
+    internal TextField QueryBox => _query;
     private readonly TextField _author;
     private readonly TextField _tag;
     private readonly TextField _pipeline;
@@ -72,7 +73,6 @@ internal sealed class SearchScreen : TuiScreen
         }
         _list.KeyDown += OnListKey;
         _list.ValueChanged += (_, _) => LoadMoreIfNearEnd();
-        KeyDown += OnScreenKey;
         context.App.LayoutAndDrawComplete += (_, _) => OnDrawn();
         UpdateModeLabel();
     }
@@ -94,22 +94,16 @@ internal sealed class SearchScreen : TuiScreen
 
     public void FocusSearchBox() => _query.SetFocus();
 
-    private void OnScreenKey(object? sender, Key key)
+    public override bool HandleKey(Key key, bool typing)
     {
-        if (key == Key.T.WithCtrl || key == Key.T && !TypingInTextBox)
-        {
+        if (key == Key.T.WithCtrl || key == Key.T && !typing)
             _type = _type == RepoType.Model ? RepoType.Dataset : RepoType.Model;
-            UpdateModeLabel();
-            Search();
-            key.Handled = true;
-        }
-        else if (key == Key.S.WithCtrl || key == Key.S && !TypingInTextBox)
-        {
+        else if (key == Key.S.WithCtrl || key == Key.S && !typing)
             _sort = (_sort + 1) % Sorts.Length;
-            UpdateModeLabel();
-            Search();
-            key.Handled = true;
-        }
+        else return false;
+        UpdateModeLabel();
+        Search();
+        return true;
     }
 
     private void OnListKey(object? sender, Key key)
@@ -131,21 +125,15 @@ internal sealed class SearchScreen : TuiScreen
     {
         _debounce?.Cancel();
         var cts = _debounce = CancellationTokenSource.CreateLinkedTokenSource(Context.Lifetime.Token);
-        _ = Task.Run(async () =>
+        // The timer starts here, on the keystroke, not when a pool thread gets to it.
+        Task.Delay(Context.Options.SearchDebounce, Context.Options.TimeProvider, cts.Token).ContinueWith(delay =>
         {
-            try
-            {
-                await Task.Delay(Context.Options.SearchDebounce, Context.Options.TimeProvider, cts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            if (!delay.IsCompletedSuccessfully) return;
             Context.Post(() =>
             {
                 if (!cts.IsCancellationRequested) Search();
             });
-        });
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Starts a new search (UI thread); the previous one is cancelled and its late pages are dropped.</summary>

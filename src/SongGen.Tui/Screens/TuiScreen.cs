@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
@@ -31,10 +32,27 @@ internal abstract class TuiScreen : View
     {
     }
 
-    /// <summary>Screen keys that are plain characters (j, d, …) apply only when no text box has the focus.</summary>
-    protected bool TypingInTextBox => App?.Navigation?.GetFocused() is TextField;
+    /// <summary>
+    /// The screen's own keys, offered by the shell before any view sees them (a list's type-to-find would otherwise
+    /// take plain letters). <paramref name="typing"/>: a text box has the focus, so plain characters are text.
+    /// </summary>
+    public virtual bool HandleKey(Key key, bool typing) => false;
 
     protected static ListView NewList() => new() { CanFocus = true };
+
+    /// <summary>
+    /// Makes <paramref name="shown"/> equal to <paramref name="rows"/> by replacing changed rows in place, so that the
+    /// list keeps its cursor and scroll position instead of being emptied and refilled.
+    /// </summary>
+    protected static void Sync(ObservableCollection<string> shown, IReadOnlyList<string> rows)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i >= shown.Count) shown.Add(rows[i]);
+            else if (shown[i] != rows[i]) shown[i] = rows[i];
+        }
+        while (shown.Count > rows.Count) shown.RemoveAt(shown.Count - 1);
+    }
 
     /// <summary>j/k move like the arrows.</summary>
     protected static void VimKeys(ListView list)
