@@ -77,7 +77,8 @@ internal sealed class DownloadsScreen : TuiScreen
         Context.Post(() =>
         {
             Volatile.Write(ref _refreshQueued, 0);
-            Refresh();
+            // Hidden, it would only cost redraws while the user types elsewhere; OnShown refreshes it.
+            if (Visible) Refresh();
         });
     }
 

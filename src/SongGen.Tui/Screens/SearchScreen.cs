@@ -83,8 +83,13 @@ internal sealed class SearchScreen : TuiScreen
     /// <summary>The rows shown, for tests.</summary>
     public IReadOnlyList<RepoInfo> Results => _results;
 
-    /// <summary>Time from the last search response arriving to its rows being drawn, or null before the first.</summary>
+    /// <summary>Time from the last page of results arriving (on the worker thread) to its rows being drawn by the UI loop, or null before the first.</summary>
     public TimeSpan? LastResultsLatency { get; private set; }
+
+    /// <summary>Counts drawn result pages, so a caller can wait for the next one.</summary>
+    public int ResultsDrawn => Volatile.Read(ref _resultsDrawn);
+
+    private int _resultsDrawn;
 
     public override void OnShown()
     {
@@ -173,11 +178,12 @@ internal sealed class SearchScreen : TuiScreen
         {
             var page = new List<RepoInfo>(size);
             while (page.Count < size && await run.Items.MoveNextAsync().ConfigureAwait(false)) page.Add(run.Items.Current);
-            return page;
-        }, page =>
+            return (page, arrived: Stopwatch.GetTimestamp());
+        }, result =>
         {
+            var (page, arrived) = result;
             if (run != _run) return;
-            _responseTimestamp = Stopwatch.GetTimestamp();
+            _responseTimestamp = arrived;
             run.Loading = false;
             if (page.Count < size) run.Exhausted = true;
             _results.AddRange(page);
@@ -193,6 +199,7 @@ internal sealed class SearchScreen : TuiScreen
         if (_responseTimestamp == 0) return;
         LastResultsLatency = Stopwatch.GetElapsedTime(_responseTimestamp);
         _responseTimestamp = 0;
+        Interlocked.Increment(ref _resultsDrawn);
     }
 
     private static string Row(RepoInfo repo) =>
