@@ -57,11 +57,11 @@ internal static class Format
 
     public static string RightCell(string text, int width) => text.Length > width ? text[..width] : text.PadLeft(width);
 
-    /// <summary>A token as something a user can recognise but not reuse: <c>hf_…wxyz</c>.</summary>
+    /// <summary>A token as something a user can recognise but not reuse: <c>hf_...wxyz</c>.</summary>
     public static string MaskToken(string? token) => token switch
     {
         null or "" => "(none)",
         { Length: <= 8 } => "****",
-        _ => token[..3] + "…" + token[^4..],
+        _ => token[..3] + "..." + token[^4..],
     };
 }

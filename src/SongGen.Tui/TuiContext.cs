@@ -26,6 +26,9 @@ internal sealed class TuiContext(IApplication app, HubClient client, HubDownload
     /// <summary>Set by the shell: brings a screen to the front (UI thread only).</summary>
     public Action<Screens.TuiScreen> Navigate { get; set; } = _ => { };
 
+    /// <summary>Set by the shell: a yes/no question on the status line (UI thread only).</summary>
+    public Action<string, Action, Action> Confirm { get; set; } = (_, _, no) => no();
+
     /// <summary>The repo screen, for the search screen's Enter.</summary>
     public Screens.RepoScreen? RepoScreen { get; set; }
 

@@ -52,6 +52,13 @@ internal sealed class TuiHarness : IDisposable
         _ui.Start();
         if (!ready.Task.Wait(WaitLimit)) throw new TimeoutException("The UI did not start");
         Session = ready.Task.Result;
+        // Run shows the search screen from its first iteration; keys sent before that would land on no screen.
+        var clock = Stopwatch.StartNew();
+        while (OnUi(() => Session.Shell.Current) is null)
+        {
+            if (clock.Elapsed > WaitLimit) throw new TimeoutException("The UI showed no screen");
+            Thread.Sleep(10);
+        }
     }
 
     public TuiSession Session { get; }

@@ -17,9 +17,9 @@ internal sealed class AccountScreen : TuiScreen
 
     public AccountScreen(TuiContext context) : base(context, "Account", Key.F6)
     {
-        _info = new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 3 };
-        _user = new Label { X = 0, Y = 4, Width = Dim.Fill(), Height = 3, Text = "w: whoami" };
-        var loginLabel = new Label { X = 0, Y = 8, Text = "Login: paste a token and press Enter (it is checked, then saved with mode 0600):" };
+        _info = new DataLabel { X = 0, Y = 0, Width = Dim.Fill(), Height = 3 };
+        _user = new DataLabel { X = 0, Y = 4, Width = Dim.Fill(), Height = 3, Text = "w: whoami" };
+        var loginLabel = new DataLabel { X = 0, Y = 8, Text = "Login: paste a token and press Enter (it is checked, then saved with mode 0600):" };
         _tokenField = new TextField { X = 0, Y = 9, Width = 60, Secret = true };
         Add(_info, _user, loginLabel, _tokenField);
         _tokenField.KeyDown += (_, key) =>

@@ -22,7 +22,7 @@ internal sealed class CacheScreen : TuiScreen
     public CacheScreen(TuiContext context) : base(context, "Cache", Key.F5)
     {
         _cache = new HubCacheManager(context.ClientOptions.CacheDir);
-        _header = new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 2 };
+        _header = new DataLabel { X = 0, Y = 0, Width = Dim.Fill(), Height = 2 };
         _list = NewList();
         _list.X = 0;
         _list.Y = 2;
@@ -30,7 +30,7 @@ internal sealed class CacheScreen : TuiScreen
         _list.Height = Dim.Fill(1);
         _list.SetSource(_rows);
         VimKeys(_list);
-        _footer = new Label { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Text = "g refresh   v verify   x delete (asks first)" };
+        _footer = new DataLabel { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill(), Text = "g refresh   v verify   x delete (asks first)" };
         Add(_header, _list, _footer);
     }
 
@@ -105,16 +105,13 @@ internal sealed class CacheScreen : TuiScreen
             return;
         }
         var what = target.Commit is null ? target.Repo.ToString() : $"{target.Repo} revision {target.Commit[..12]}";
-        var answer = MessageBox.Query(App!, "Delete from the cache", $"Delete {what}?\nThis frees {Format.Bytes(plan.BytesFreed)} ({plan.Deletions.Count} paths).", "Delete", "Keep");
-        if (answer != 0)
+        Context.Confirm($"Delete {what} from the cache? It frees {Format.Bytes(plan.BytesFreed)} ({plan.Deletions.Count} paths).", () =>
         {
-            Context.ShowStatus("Nothing deleted", false);
-            return;
-        }
-        var result = _cache.Execute(plan);
-        Context.ShowStatus(result.Failures.Count == 0
-            ? $"Deleted {what}: {Format.Bytes(result.BytesFreed)} freed" + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} skipped (in use by a download)" : "")
-            : $"Deleting {what}: {result.Failures.Count} failures, first {result.Failures[0].Path}: {result.Failures[0].Message}", result.Failures.Count > 0);
-        Rescan();
+            var result = _cache.Execute(plan);
+            Context.ShowStatus(result.Failures.Count == 0
+                ? $"Deleted {what}: {Format.Bytes(result.BytesFreed)} freed" + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} skipped (in use by a download)" : "")
+                : $"Deleting {what}: {result.Failures.Count} failures, first {result.Failures[0].Path}: {result.Failures[0].Message}", result.Failures.Count > 0);
+            Rescan();
+        }, () => Context.ShowStatus("Nothing deleted", false));
     }
 }

@@ -34,7 +34,7 @@ internal sealed class DownloadsScreen : TuiScreen
         _jobs.Height = Dim.Percent(40);
         _jobs.SetSource(_jobRows);
         VimKeys(_jobs);
-        _detail = new Label { X = 0, Y = Pos.Bottom(_jobs), Width = Dim.Fill(), Height = 2 };
+        _detail = new DataLabel { X = 0, Y = Pos.Bottom(_jobs), Width = Dim.Fill(), Height = 2 };
         _files = NewList();
         _files.X = 0;
         _files.Y = Pos.Bottom(_detail);

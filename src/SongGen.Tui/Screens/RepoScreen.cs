@@ -34,7 +34,7 @@ internal sealed partial class RepoScreen : TuiScreen
 
     public RepoScreen(TuiContext context) : base(context, "Repo", Key.F3)
     {
-        _info = new Label { X = 0, Y = 0, Width = Dim.Fill(), Height = 4, Text = "No repo open: pick one on the Search screen (F2)." };
+        _info = new DataLabel { X = 0, Y = 0, Width = Dim.Fill(), Height = 4, Text = "No repo open: pick one on the Search screen (F2)." };
         _files = NewList();
         _files.X = 0;
         _files.Y = 4;
@@ -50,9 +50,9 @@ internal sealed partial class RepoScreen : TuiScreen
         _card.Height = Dim.Fill(2);
         _card.SetSource(_cardRows);
         VimKeys(_card);
-        var patternLabel = new Label { X = 0, Y = Pos.AnchorEnd(2), Text = "Patterns:" };
+        var patternLabel = new DataLabel { X = 0, Y = Pos.AnchorEnd(2), Text = "Patterns:" };
         _patterns = new TextField { X = 10, Y = Pos.AnchorEnd(2), Width = 40 };
-        _selection = new Label { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
+        _selection = new DataLabel { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
         _revisions = NewList();
         _revisions.X = 2;
         _revisions.Y = 2;

@@ -35,14 +35,14 @@ internal sealed class SearchScreen : TuiScreen
 
     public SearchScreen(TuiContext context) : base(context, "Search", Key.F2)
     {
-        _modeLabel = new Label { X = 0, Y = 0, Width = Dim.Fill() };
-        var queryLabel = new Label { X = 0, Y = 1, Text = "Search:" };
+        _modeLabel = new DataLabel { X = 0, Y = 0, Width = Dim.Fill() };
+        var queryLabel = new DataLabel { X = 0, Y = 1, Text = "Search:" };
         _query = new TextField { X = 8, Y = 1, Width = 30 };
-        var authorLabel = new Label { X = 40, Y = 1, Text = "Author:" };
+        var authorLabel = new DataLabel { X = 40, Y = 1, Text = "Author:" };
         _author = new TextField { X = 48, Y = 1, Width = 16 };
-        var tagLabel = new Label { X = 0, Y = 2, Text = "Tag:" };
+        var tagLabel = new DataLabel { X = 0, Y = 2, Text = "Tag:" };
         _tag = new TextField { X = 8, Y = 2, Width = 30 };
-        var pipelineLabel = new Label { X = 40, Y = 2, Text = "Task:" };
+        var pipelineLabel = new DataLabel { X = 40, Y = 2, Text = "Task:" };
         _pipeline = new TextField { X = 48, Y = 2, Width = 16 };
         var header = new Label
         {
@@ -56,7 +56,7 @@ internal sealed class SearchScreen : TuiScreen
         _list.Height = Dim.Fill(1);
         _list.SetSource(_rows);
         VimKeys(_list);
-        _footer = new Label { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
+        _footer = new DataLabel { X = 0, Y = Pos.AnchorEnd(1), Width = Dim.Fill() };
         Add(_modeLabel, queryLabel, _query, authorLabel, _author, tagLabel, _tag, pipelineLabel, _pipeline, header, _list, _footer);
 
         foreach (var field in new[] { _query, _author, _tag, _pipeline })
