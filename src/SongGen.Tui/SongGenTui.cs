@@ -17,9 +17,12 @@ public static class SongGenTui
         session.Run();
     }
 
-    /// <summary>The default queue file: beside the cache, so each cache has its own queue.</summary>
-    public static string DefaultQueueFile(HubClientOptions clientOptions) =>
-        Path.Combine(clientOptions.CacheDir, ".songgen", "tui-queue.json");
+    /// <summary>
+    /// The default queue file, <c>$HF_HOME/songgen/tui-queue.json</c>: outside the cache folder, where Python's cache
+    /// scan would report any extra entry as a corrupted repo.
+    /// </summary>
+    public static string DefaultQueueFile(Func<string, string?> environment) =>
+        Path.Combine(HubEnvironment.HfHome(environment), "songgen", "tui-queue.json");
 }
 
 /// <summary>One running UI: the application, the client, the queue and the shell; tests drive it headless.</summary>
@@ -47,7 +50,7 @@ internal sealed class TuiSession : IDisposable
         if (width is { } w && height is { } h) app.Driver!.SetScreenSize(w, h);
         var client = new HubClient(clientOptions);
         var downloader = new HubDownloader(client);
-        var queue = new DownloadQueue(downloader, options.QueueFile ?? SongGenTui.DefaultQueueFile(clientOptions), options.ConcurrentDownloads);
+        var queue = new DownloadQueue(downloader, options.QueueFile ?? SongGenTui.DefaultQueueFile(Environment.GetEnvironmentVariable), options.ConcurrentDownloads);
         var context = new TuiContext(app, client, downloader, queue, options);
         var shell = new TuiShell(context);
         return new TuiSession(app, client, queue, context, shell);

@@ -3,7 +3,7 @@ namespace SongGen.Tui;
 /// <summary>What the terminal UI needs besides the Hub client's own options.</summary>
 public sealed class TuiOptions
 {
-    /// <summary>The JSON file the download queue persists to, so a restart resumes it. Default <c>&lt;cache&gt;/.songgen/tui-queue.json</c>.</summary>
+    /// <summary>The JSON file the download queue persists to, so a restart resumes it. Default <c>$HF_HOME/songgen/tui-queue.json</c>.</summary>
     public string? QueueFile { get; set; }
 
     /// <summary>Where the login dialog writes the token (Python's <c>$HF_HOME/token</c>, or <c>HF_TOKEN_PATH</c>). Default: that of the environment.</summary>

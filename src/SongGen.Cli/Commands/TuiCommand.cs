@@ -13,7 +13,7 @@ internal static class TuiCommand
         var cacheDir = CommonOptions.CacheDir();
         var queueFile = new Option<string?>("--queue-file")
         {
-            Description = "Where the download queue persists (default <cache>/.songgen/tui-queue.json); a restart resumes it",
+            Description = "Where the download queue persists (default $HF_HOME/songgen/tui-queue.json); a restart resumes it",
         };
         var driver = new Option<string?>("--driver") { Description = "Terminal.Gui driver: ansi, dotnet or windows (default: the platform's)" };
         var command = new Command("tui", "Browse, search and download Hub models and datasets in the terminal (Ctrl+Q quits)")
@@ -27,7 +27,7 @@ internal static class TuiCommand
             var options = CommonOptions.ClientOptions(context, parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(cacheDir));
             var tuiOptions = new TuiOptions
             {
-                QueueFile = parse.GetValue(queueFile) is { } file ? Path.GetFullPath(file) : null,
+                QueueFile = Path.GetFullPath(parse.GetValue(queueFile) ?? SongGenTui.DefaultQueueFile(context.Environment)),
                 Driver = parse.GetValue(driver),
             };
             SongGenTui.Run(options, tuiOptions);
