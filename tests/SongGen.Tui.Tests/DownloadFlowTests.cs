@@ -147,6 +147,44 @@ public sealed class DownloadFlowTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Pause_keeps_the_bytes_and_resume_continues_from_them()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var ui = TuiHarness.Start(hub);
+        try
+        {
+            var size = DemoRepos.BuildSafetensors().Length;
+            var layout = new HubCacheLayout(ui.CacheDir);
+            hub.Faults.Add(Fault.Throttle(300_000), FaultTarget.Cdn, times: 1000);
+            ui.OnUi(() =>
+            {
+                ui.Session.Queue.Enqueue(Demo, "main", [("model.safetensors", size)]);
+                ui.Shell.Show(ui.Shell.Downloads);
+            });
+            var screen = ui.WaitForText("running");
+            Assert.Contains("/s", screen); // a speed once bytes flow
+            WaitForPartial(layout, 200_000);
+
+            ui.Press(Key.P);
+            screen = ui.WaitForText("paused (p resumes");
+            var kept = new FileInfo(Assert.Single(Directory.GetFiles(layout.BlobsFolder(Demo), "*.incomplete"))).Length;
+            Assert.InRange(kept, 200_000, size - 1);
+
+            hub.Faults.Clear();
+            hub.Emulator.ClearRequests();
+            ui.Press(Key.P);
+            ui.WaitForText("completed");
+            var resumed = Assert.Single(hub.Emulator.Requests, r => r.Host == EmulatorHost.Cdn && r.Method == "GET");
+            Assert.InRange(long.Parse(resumed.Range!["bytes=".Length..].Split('-')[0]), 1, size - 1);
+            ui.AssertNoLoopErrors();
+        }
+        finally
+        {
+            TuiHarness.DeleteFolder(ui.Folder);
+        }
+    }
+
     private static long WaitForPartial(HubCacheLayout layout, long atLeast)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -173,6 +173,36 @@ public sealed class ScreenTests
     }
 
     [Fact]
+    public async Task Revision_picker_reopens_the_repo_at_a_branch()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var ui = TuiHarness.Start(hub);
+        try
+        {
+            ui.OnUi(() =>
+            {
+                ui.Shell.Repo.Open(Demo, null);
+                ui.Shell.Show(ui.Shell.Repo);
+            });
+            var screen = ui.WaitForText("model.safetensors");
+            Assert.DoesNotContain("dev.md", screen);
+            ui.Press(Key.R);
+            ui.WaitForText(DemoRepos.ModelTag); // branches, then tags
+            ui.OnUi(() => Assert.Equal("main", ui.Shell.Repo.Revision));
+            ui.Press(Key.J); // main -> dev
+            ui.Press(Key.Enter);
+            screen = ui.WaitForText("dev.md");
+            Assert.Contains($"revision {DemoRepos.ModelBranch} = {hub.Store.ResolveRevision("model", DemoRepos.ModelId, DemoRepos.ModelBranch)![..12]}", screen);
+            Assert.Equal(DemoRepos.ModelBranch, ui.OnUi(() => ui.Shell.Repo.Revision));
+            ui.AssertNoLoopErrors();
+        }
+        finally
+        {
+            TuiHarness.DeleteFolder(ui.Folder);
+        }
+    }
+
+    [Fact]
     public async Task Question_mark_shows_the_keys_of_the_current_screen()
     {
         await using var hub = await TestHub.StartAsync();

@@ -171,8 +171,9 @@ internal sealed partial class RepoScreen : TuiScreen
         _refs.Clear();
         if (refs is not null)
         {
-            _refs.AddRange(refs.Branches.Select(b => b.Name));
-            _refs.AddRange(refs.Tags.Select(t => t.Name));
+            // The default branch first, then the other branches, then tags, each by name.
+            _refs.AddRange(refs.Branches.Select(b => b.Name).OrderBy(n => n == "main" ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal));
+            _refs.AddRange(refs.Tags.Select(t => t.Name).Order(StringComparer.Ordinal));
         }
         BuildTree(files);
         var width = Math.Max(20, _card.Viewport.Width - 1);
