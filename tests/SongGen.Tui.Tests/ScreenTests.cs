@@ -40,6 +40,32 @@ public sealed class ScreenTests
     }
 
     [Fact]
+    public async Task A_failing_search_is_an_error_line_and_the_next_search_works()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var ui = TuiHarness.Start(hub);
+        try
+        {
+            ui.WaitForText(DemoRepos.ModelId);
+            hub.Faults.Add(Fault.Status(500, errorMessage: "listing is down"), FaultTarget.Api, pathContains: "/api/models", times: 100);
+            ui.Type("songgen");
+            ui.Time.Advance(TimeSpan.FromMilliseconds(300));
+            ui.WaitForText("error: search failed:");
+            Assert.Equal([], ui.OnUi(() => ui.Shell.Search.Results.Select(r => r.Id).ToList()));
+
+            hub.Faults.Clear();
+            ui.Type("-demo");
+            ui.Time.Advance(TimeSpan.FromMilliseconds(300));
+            ui.WaitFor(_ => ui.OnUi(() => ui.Shell.Search.Results.Count) == 1, "the search after the outage");
+            ui.AssertNoLoopErrors();
+        }
+        finally
+        {
+            TuiHarness.DeleteFolder(ui.Folder);
+        }
+    }
+
+    [Fact]
     public async Task Results_load_the_next_page_as_the_cursor_nears_the_end()
     {
         await using var hub = await TestHub.StartAsync();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SongGen.Hub;
 using SongGen.Tui;
 
 namespace SongGen.Cli.Commands;
@@ -29,6 +30,10 @@ internal static class TuiCommand
             {
                 QueueFile = Path.GetFullPath(parse.GetValue(queueFile) ?? SongGenTui.DefaultQueueFile(context.Environment)),
                 Driver = parse.GetValue(driver),
+                // Where `hf auth login` writes it, from the same environment the client options came from.
+                TokenFile = context.Environment("HF_TOKEN_PATH") is { Length: > 0 } tokenPath
+                    ? tokenPath
+                    : Path.Combine(HubEnvironment.HfHome(context.Environment), "token"),
             };
             SongGenTui.Run(options, tuiOptions);
             return Task.FromResult(0);
