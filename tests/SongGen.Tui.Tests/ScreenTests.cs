@@ -2,6 +2,7 @@ using SongGen.Hub;
 using SongGen.Hub.Emulator;
 using SongGen.Hub.Tests;
 using Terminal.Gui.Input;
+using Terminal.Gui.Testing;
 
 namespace SongGen.Tui.Tests;
 
@@ -220,6 +221,28 @@ public sealed class ScreenTests
             screen = ui.WaitForText("dev.md");
             Assert.Contains($"revision {DemoRepos.ModelBranch} = {hub.Store.ResolveRevision("model", DemoRepos.ModelId, DemoRepos.ModelBranch)![..12]}", screen);
             Assert.Equal(DemoRepos.ModelBranch, ui.OnUi(() => ui.Shell.Repo.Revision));
+            ui.AssertNoLoopErrors();
+        }
+        finally
+        {
+            TuiHarness.DeleteFolder(ui.Folder);
+        }
+    }
+
+    [Fact]
+    public async Task A_double_click_on_a_result_opens_it()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var ui = TuiHarness.Start(hub);
+        try
+        {
+            var screen = ui.WaitForText(DemoRepos.ModelId);
+            var lines = screen.Split('\n');
+            var row = Array.FindIndex(lines, l => l.Contains(DemoRepos.ModelId, StringComparison.Ordinal));
+            var column = lines[row].IndexOf(DemoRepos.ModelId, StringComparison.Ordinal) + 2;
+            ui.OnUi(() => ui.Session.App.InjectSequence(InputInjectionExtensions.LeftButtonDoubleClick(new System.Drawing.Point(column, row))));
+            ui.WaitForText("model.safetensors");
+            Assert.Equal(Demo, ui.OnUi(() => ui.Shell.Repo.Repo));
             ui.AssertNoLoopErrors();
         }
         finally

@@ -72,6 +72,12 @@ internal sealed class SearchScreen : TuiScreen
             };
         }
         _list.KeyDown += OnListKey;
+        // A double click accepts the row (Enter never gets here: OnListKey takes it first).
+        _list.Accepting += (_, e) =>
+        {
+            OpenSelected();
+            e.Handled = true;
+        };
         _list.ValueChanged += (_, _) => LoadMoreIfNearEnd();
         context.App.LayoutAndDrawComplete += (_, _) => OnDrawn();
         UpdateModeLabel();
@@ -115,6 +121,11 @@ internal sealed class SearchScreen : TuiScreen
     {
         if (key != Key.Enter) return;
         key.Handled = true;
+        OpenSelected();
+    }
+
+    private void OpenSelected()
+    {
         if (_list.SelectedItem is { } index && index < _results.Count && Context.RepoScreen is { } repo)
         {
             repo.Open(new RepoId(_type, _results[index].Id), null);
