@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of `songgen tui` in a real terminal (tmux): against `songgen hub serve --seed-demo`, type a search,
 # open the demo repo, select every file, download, see "completed", check the files in the cache, quit with Ctrl+Q.
-# Then a restart with a throttled-free queue: the persisted queue is shown again. Exit 0 on success.
+# Then a restart shows the persisted queue again. Exit 0 on success.
 #   bash tests/e2e/tui-tmux.sh            (builds src/SongGen.Cli in Release first; SONGGEN_BIN=path skips that)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
