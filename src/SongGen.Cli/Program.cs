@@ -22,6 +22,7 @@ namespace SongGen.Cli
             root.Subcommands.Add(ModelCommands.Create(context));
             root.Subcommands.Add(InitModelCommand.Create(context));
             root.Subcommands.Add(DemoCommand.Create(context));
+            root.Subcommands.Add(TuiCommand.Create(context));
             return root;
         }
 

@@ -18,6 +18,8 @@ public sealed record RepoSearch
     public string? Sort { get; init; }
     /// <summary>Most items to return in all (also sent as the page size). Null: all of them.</summary>
     public int? Limit { get; init; }
+    /// <summary>Items per page asked of the Hub (<c>limit=</c>) when it should differ from <see cref="Limit"/>, e.g. a UI that loads pages as it scrolls with no overall cap. Default: <see cref="Limit"/>.</summary>
+    public int? PageSize { get; init; }
     /// <summary>Ask for the full objects (siblings, sha, tags…).</summary>
     public bool Full { get; init; }
     /// <summary>Return only these properties (exclusive with <see cref="Full"/>).</summary>
@@ -73,7 +75,7 @@ public sealed partial class HubClient : IDisposable
     {
         var what = $"{type.Plural()} search";
         var first = Api.ListReposAsync(type.Plural(), search.Search, search.Author, search.Filters.Count > 0 ? search.Filters : null,
-            search.Sort, search.Limit, search.Full ? "true" : null, search.Expand.Count > 0 ? search.Expand : null, cancellationToken);
+            search.Sort, search.PageSize ?? search.Limit, search.Full ? "true" : null, search.Expand.Count > 0 ? search.Expand : null, cancellationToken);
         var returned = 0;
         await foreach (var item in PagesAsync(first, HubJsonContext.Default.ListRepoInfo, what, cancellationToken).ConfigureAwait(false))
         {
