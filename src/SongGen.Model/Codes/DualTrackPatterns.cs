@@ -107,7 +107,7 @@ public static class DualTrackPatterns
         if (length % 2 == 0) delayed = delayed[TensorIndex.Colon, TensorIndex.Slice(0, length - 1)];
         long outputMaxLength = (delayed.shape[1] - 1) / 2 + 1;
         long batch = delayed.shape[0] / numCodebooks;
-        var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64);
+        var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64, device: delayed.device);
         var (_, mask) = BuildCombinedDelayPattern(start, start, trackPattern, bosTokenId, padTokenId, outputMaxLength, numCodebooks);
         var keep = mask.ne(bosTokenId).logical_and(mask.ne(padTokenId));
         var frames = delayed.masked_select(keep).reshape(batch, numCodebooks, -1);
@@ -131,13 +131,13 @@ public static class DualTrackPatterns
     {
         var shape = x.shape.ToArray();
         shape[^1] = 1;
-        return cat(new[] { x, full(shape, value, x.dtype) }, -1);
+        return cat(new[] { x, full(shape, value, x.dtype, device: x.device) }, -1);
     }
 
     private static Tensor PrependColumn(Tensor x, long value)
     {
         var shape = x.shape.ToArray();
         shape[^1] = 1;
-        return cat(new[] { full(shape, value, x.dtype), x }, -1);
+        return cat(new[] { full(shape, value, x.dtype, device: x.device), x }, -1);
     }
 }

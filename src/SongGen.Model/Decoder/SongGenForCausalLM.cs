@@ -173,7 +173,7 @@ public sealed class SongGenForCausalLM : nn.Module
     /// <param name="logits">(B, K, S_all, V); the last S positions are used (S = labels' time length).</param>
     /// <param name="labels">(B, S, K).</param>
     /// <param name="decoderInputIds">(B, K_in ≥ K, S): the decoder inputs; stream k of the mask uses row k.</param>
-    /// <returns>(K,) losses.</returns>
+    /// <returns>(K,) float32 losses.</returns>
     public Tensor CodebookCrossEntropy(Tensor logits, Tensor labels, Tensor decoderInputIds)
     {
         using var scope = NewDisposeScope();
@@ -185,7 +185,8 @@ public sealed class SongGenForCausalLM : nn.Module
         for (var c = 0; c < k; c++)
         {
             var idx = keep[.., .., c].reshape(-1).nonzero().squeeze(1);
-            var sel = lg[.., c].reshape(-1, v).index_select(0, idx);
+            // Reduced-precision logits are widened first: the loss is always a float32 cross-entropy (as under autocast).
+            var sel = lg[.., c].reshape(-1, v).index_select(0, idx).to_type(ScalarType.Float32);
             var tgt = target[.., .., c].reshape(-1).index_select(0, idx);
             result.Add(nn.functional.cross_entropy(sel, tgt));
         }
