@@ -11,7 +11,8 @@ using SongGen.Model.Placement;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// dotnet run -c Release --project bench/SongGen.Model.Bench -- [train|generate|all] [options]
+// dotnet run -c Release --project bench/SongGen.Model.Bench -- [train|generate|all|profile] [options]
+//   (profile: each operation of a training step timed alone at the step's shapes, times how often a step runs it)
 //   --precision fp32,bf16  precisions to run (default both for train, fp32 for generate)
 //   --layers 24            decoder layers (the released mixed_pro decoder: 24 × 1024, 16 heads, FFN 4096)
 //   --seconds 10           audio per item at 50 frames/s: S = 50·seconds + 8 decoder positions (the delay)
@@ -33,9 +34,10 @@ decoderConfig.NumHiddenLayers = options.Int("layers", decoderConfig.NumHiddenLay
 string command = options.Command ?? "all";
 if (command is "train" or "all") TrainingBench.Run(options, device, decoderConfig);
 if (command is "generate" or "all") GenerationBench.Run(options, device, decoderConfig);
-if (command is not ("train" or "generate" or "all"))
+if (command is "profile") ProfileBench.Run(options, device, decoderConfig);
+if (command is not ("train" or "generate" or "all" or "profile"))
 {
-    Console.Error.WriteLine($"unknown command '{command}': expected train, generate or all");
+    Console.Error.WriteLine($"unknown command '{command}': expected train, generate, all or profile");
     return 2;
 }
 return 0;
@@ -56,22 +58,23 @@ namespace SongGen.Model.Bench
             Console.WriteLine();
             Console.WriteLine(FormattableString.Invariant(
                 $"training step: decoder {config.NumHiddenLayers}×{config.HiddenSize} ({config.TrackPattern.ToHfName()}), batch {batch}, {frames} frames + {config.NumCodebooks} delay = {positions} positions, memory {memoryLength}; {flops / 1e12:F3} TFLOP per step (analytic, see DecoderFlops)"));
-            Console.WriteLine(FormattableString.Invariant($"median of {steps} step(s) after {warmup} warm-up; matmul = torch.mm {matmulSize}×{matmulSize}, median of {matmulRuns}"));
+            Console.WriteLine(FormattableString.Invariant($"median of {steps} step(s) after {warmup} warm-up; matmul = torch.mm {matmulSize}×{matmulSize}, median of {matmulRuns} (cpu: their total)"));
+            Console.WriteLine("wall = elapsed seconds; cpu = this process's CPU seconds (all threads), which a loaded machine disturbs less");
             Console.WriteLine(FormattableString.Invariant(
-                $"{"precision",-9} {"step s",8} {"fwd s",7} {"bwd s",7} {"opt s",7} {"pos/s",8} {"GFLOP/s",9} {"mm GFLOP/s",11} {"of mm",7}  loss"));
+                $"{"precision",-9} {"step s",8} {"fwd s",7} {"bwd s",7} {"opt s",7} {"pos/s",7} {"GFLOP/s",8} {"mm",7} {"of mm",6} | {"cpu s",7} {"GFLOP/cpu-s",11} {"mm",7} {"of mm",6}  loss"));
             foreach (var precision in options.Precisions(ModelPrecision.Float32, ModelPrecision.BFloat16))
             {
                 var placement = ModelPlacement.On(device, precision);
-                double matmul = Matmul.GflopsPerSecond(placement, matmulSize, matmulRuns);
+                var matmul = Matmul.Gflops(placement, matmulSize, matmulRuns);
                 var result = Measure(placement, config, batch, frames, memoryLength, warmup, steps);
-                double gflops = flops / result.Step / 1e9;
+                double gflops = flops / result.Step / 1e9, cpuGflops = flops / result.CpuSeconds / 1e9;
                 Console.WriteLine(FormattableString.Invariant(
-                    $"{precision.ToShortName(),-9} {result.Step,8:F2} {result.Forward,7:F2} {result.Backward,7:F2} {result.Optimizer,7:F2} {batch * positions / result.Step,8:F1} {gflops,9:F1} {matmul,11:F1} {gflops / matmul,7:P0}  {result.Loss:F3}"));
+                    $"{precision.ToShortName(),-9} {result.Step,8:F2} {result.Forward,7:F2} {result.Backward,7:F2} {result.Optimizer,7:F2} {batch * positions / result.Step,7:F1} {gflops,8:F1} {matmul.PerSecond,7:F1} {gflops / matmul.PerSecond,6:P0} | {result.CpuSeconds,7:F2} {cpuGflops,11:F1} {matmul.PerCpuSecond,7:F1} {cpuGflops / matmul.PerCpuSecond,6:P0}  {result.Loss:F3}"));
                 GC.Collect();
             }
         }
 
-        private sealed record StepTimes(double Step, double Forward, double Backward, double Optimizer, float Loss);
+        private sealed record StepTimes(double Step, double Forward, double Backward, double Optimizer, double CpuSeconds, float Loss);
 
         private static StepTimes Measure(ModelPlacement placement, SongGenDecoderConfig config, long batch, long frames, long memoryLength, int warmup, int steps)
         {
@@ -95,6 +98,7 @@ namespace SongGen.Model.Bench
             for (var i = 0; i < warmup + steps; i++)
             {
                 using var scope = NewDisposeScope();
+                var cpu = Environment.CpuUsage.TotalTime;
                 var total = Stopwatch.StartNew();
                 optimizer.zero_grad();
                 memory.grad?.zero_();
@@ -110,7 +114,8 @@ namespace SongGen.Model.Bench
                 optimizer.step();
                 Sync(placement);
                 double step = total.Elapsed.TotalSeconds;
-                if (i >= warmup) times.Add(new StepTimes(step, forward, backward, step - forward - backward, lossValue));
+                double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
+                if (i >= warmup) times.Add(new StepTimes(step, forward, backward, step - forward - backward, cpuSeconds, lossValue));
             }
             StepTimes median = times.OrderBy(t => t.Step).ElementAt(times.Count / 2);
             return median;
@@ -164,27 +169,32 @@ namespace SongGen.Model.Bench
         }
     }
 
-    /// <summary>The yardstick: FLOP/s of one large square <c>torch.mm</c> in the placement's dtype (2·n³ FLOPs).</summary>
+    /// <summary>The yardstick: GFLOP per second and per CPU second of one large square <c>torch.mm</c> in the placement's dtype (2·n³ FLOPs).</summary>
     internal static class Matmul
     {
-        public static double GflopsPerSecond(ModelPlacement placement, int n, int runs)
+        public static (double PerSecond, double PerCpuSecond) Gflops(ModelPlacement placement, int n, int runs)
         {
             using var scope = NewDisposeScope();
             var a = placement.Input(randn(n, n));
             var b = placement.Input(randn(n, n));
             using (mm(a, b)) { }
             var seconds = new List<double>();
+            var cpuSeconds = new List<double>();
             for (var i = 0; i < runs; i++)
             {
+                var cpu = Environment.CpuUsage.TotalTime;
                 var sw = Stopwatch.StartNew();
                 using (var c = mm(a, b))
                 {
                     if (placement.Device.type == DeviceType.CUDA) cuda.synchronize();
                 }
                 seconds.Add(sw.Elapsed.TotalSeconds);
+                cpuSeconds.Add((Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
             }
             seconds.Sort();
-            return 2.0 * n * n * n / seconds[seconds.Count / 2] / 1e9;
+            double flop = 2.0 * n * n * n;
+            // CPU time over all runs: the process clock ticks are too coarse for one run.
+            return (flop / seconds[seconds.Count / 2] / 1e9, flop * runs / cpuSeconds.Sum() / 1e9);
         }
     }
 
