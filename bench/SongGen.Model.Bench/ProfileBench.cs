@@ -30,27 +30,34 @@ internal static class ProfileBench
             Console.WriteLine("wall = elapsed ms (median), cpu = this process's CPU ms, all threads (mean)");
             Console.WriteLine($"{"operation",-44} {"wall ms",9} {"cpu ms",9} {"x",5} {"wall/step",10} {"cpu/step",10} {"GFLOP/s",8} {"/cpu-s",8}");
             double total = 0, totalCpu = 0;
-            void Row(string name, (double Wall, double Cpu) ms, int count, double flops)
+            string only = options.Text("only", "");
+            void Row(string name, Func<(double Wall, double Cpu)> measure, int count, double flops)
             {
+                if (!name.Contains(only, StringComparison.OrdinalIgnoreCase)) return;
+                var ms = measure();
                 total += ms.Wall * count;
                 totalCpu += ms.Cpu * count;
                 Console.WriteLine(FormattableString.Invariant(
                     $"{name,-44} {ms.Wall,9:F1} {ms.Cpu,9:F1} {count,5} {ms.Wall * count,10:F0} {ms.Cpu * count,10:F0} {(flops > 0 ? flops / ms.Wall / 1e6 : double.NaN),8:F1} {(flops > 0 ? flops / ms.Cpu / 1e6 : double.NaN),8:F1}"));
             }
 
-            Row($"linear {s}x{d} -> {d}", Linear(p, s, d, d, runs), 6 * layers, 6.0 * s * d * d);
-            Row($"linear {m}x{d} -> {d} (memory k, v)", Linear(p, m, d, d, runs), 2 * layers, 6.0 * m * d * d);
-            Row($"linear {s}x{d} -> {f} (fc1)", Linear(p, s, d, f, runs), layers, 6.0 * s * d * f);
-            Row($"linear {s}x{f} -> {d} (fc2)", Linear(p, s, f, d, runs), layers, 6.0 * s * d * f);
-            Row($"sdpa causal {h}x{s}x{hd}", Attention(p, h, s, s, hd, causal: true, runs), layers, 3 * 2.0 * s * s * d);
-            Row($"sdpa cross {h}x{s}x{m}x{hd}", Attention(p, h, s, m, hd, causal: false, runs), layers, 3 * 4.0 * s * m * d);
-            Row("layer norm", Elementwise(p, s, d, x => nn.functional.layer_norm(x, [d], null, null, 1e-5), runs), 3 * layers, 0);
-            Row($"gelu {s}x{f}", Elementwise(p, s, f, x => nn.functional.gelu(x), runs), layers, 0);
-            Row("dropout 0.1", Elementwise(p, s, d, x => nn.functional.dropout(x, 0.1, true), runs), 3 * layers + 1, 0);
-            Row("transpose + contiguous (B,H,S,d)", Elementwise(p, s, d, x => x.view(1, s, h, hd).transpose(1, 2).contiguous(), runs), 2 * layers, 0);
-            Row($"head {s}x{d} -> {v}", Linear(p, s, d, v, runs), heads, 6.0 * s * d * v);
-            Row($"cross-entropy {s}x{v} (fp32)", CrossEntropy(p, s, v, runs), heads, 0);
-            Row("AdamW + clip_grad_norm_ (all parameters)", Optimizer(p, config, runs), 1, 0);
+            Row($"linear {s}x{d} -> {d}", () => Linear(p, s, d, d, runs), 6 * layers, 6.0 * s * d * d);
+            Row($"3 linears {s}x{d} -> {d} (q, k, v apart)", () => Projections(p, s, d, 3, fused: false, runs), 0, 3 * 6.0 * s * d * d);
+            Row($"1 linear {s}x{d} -> 3x{d} (q, k, v fused)", () => Projections(p, s, d, 3, fused: true, runs), 0, 3 * 6.0 * s * d * d);
+            Row($"16 heads {s}x{d} -> {v} apart + stack", () => Projections(p, s, d, heads, fused: false, runs, v), 0, heads * 6.0 * s * d * v);
+            Row($"16 heads {s}x{d} -> {v} fused", () => Projections(p, s, d, heads, fused: true, runs, v), 0, heads * 6.0 * s * d * v);
+            Row($"linear {m}x{d} -> {d} (memory k, v)", () => Linear(p, m, d, d, runs), 2 * layers, 6.0 * m * d * d);
+            Row($"linear {s}x{d} -> {f} (fc1)", () => Linear(p, s, d, f, runs), layers, 6.0 * s * d * f);
+            Row($"linear {s}x{f} -> {d} (fc2)", () => Linear(p, s, f, d, runs), layers, 6.0 * s * d * f);
+            Row($"sdpa causal {h}x{s}x{hd}", () => Attention(p, h, s, s, hd, causal: true, runs), layers, 3 * 2.0 * s * s * d);
+            Row($"sdpa cross {h}x{s}x{m}x{hd}", () => Attention(p, h, s, m, hd, causal: false, runs), layers, 3 * 4.0 * s * m * d);
+            Row("layer norm", () => Elementwise(p, s, d, x => nn.functional.layer_norm(x, [d], null, null, 1e-5), runs), 3 * layers, 0);
+            Row($"gelu {s}x{f}", () => Elementwise(p, s, f, x => nn.functional.gelu(x), runs), layers, 0);
+            Row("dropout 0.1", () => Elementwise(p, s, d, x => nn.functional.dropout(x, 0.1, true), runs), 3 * layers + 1, 0);
+            Row("transpose + contiguous (B,H,S,d)", () => Elementwise(p, s, d, x => x.view(1, s, h, hd).transpose(1, 2).contiguous(), runs), 2 * layers, 0);
+            Row($"head {s}x{d} -> {v}", () => Linear(p, s, d, v, runs), heads, 6.0 * s * d * v);
+            Row($"cross-entropy {s}x{v} (fp32)", () => CrossEntropy(p, s, v, runs), heads, 0);
+            Row("AdamW + clip_grad_norm_ (all parameters)", () => Optimizer(p, config, runs), 1, 0);
             Console.WriteLine(FormattableString.Invariant($"{"sum",-44} {"",9} {"",9} {"",5} {total,10:F0} {totalCpu,10:F0}"));
         }
     }
@@ -83,6 +90,25 @@ internal static class ProfileBench
             nn.functional.linear(x, w).sum().backward();
             x.grad?.zero_();
             w.grad?.zero_();
+        });
+    }
+
+    /// <summary><paramref name="count"/> bias-free projections of one input, as separate matmuls stacked, or one matmul with the weights concatenated.</summary>
+    private static (double Wall, double Cpu) Projections(ModelPlacement p, long rows, long input, int count, bool fused, int runs, long? outputWidth = null)
+    {
+        using var scope = NewDisposeScope();
+        long output = outputWidth ?? input;
+        var x = p.Input(randn(1, rows, input)).requires_grad_();
+        var weights = Enumerable.Range(0, count).Select(_ => p.Input(randn(output, input) * 0.02).requires_grad_()).ToList();
+        return Median(runs, () =>
+        {
+            using var step = NewDisposeScope();
+            var y = fused
+                ? nn.functional.linear(x, cat(weights, 0)).view(1, rows, count, output)
+                : stack(weights.Select(w => nn.functional.linear(x, w)), 2);
+            y.sum().backward();
+            x.grad?.zero_();
+            foreach (var w in weights) w.grad?.zero_();
         });
     }
 

@@ -12,7 +12,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // dotnet run -c Release --project bench/SongGen.Model.Bench -- [train|generate|all|profile] [options]
-//   (profile: each operation of a training step timed alone at the step's shapes, times how often a step runs it)
+//   (profile: each operation of a training step timed alone at the step's shapes, times how often a step runs it;
+//    --only TEXT keeps the rows whose name contains TEXT, --runs N)
 //   --precision fp32,bf16  precisions to run (default both for train, fp32 for generate)
 //   --layers 24            decoder layers (the released mixed_pro decoder: 24 × 1024, 16 heads, FFN 4096)
 //   --seconds 10           audio per item at 50 frames/s: S = 50·seconds + 8 decoder positions (the delay)

@@ -126,8 +126,7 @@ public sealed class SongGenForCausalLM : nn.Module
         var decoderOut = model.Decoder.Forward(inputIds, encoderHiddenStates, encoderAttentionMask, outputHiddenStates, pastKeyValues, useCache);
         var h = decoderOut.LastHiddenState;
         long s = h.shape[1];
-        var lmLogits = stack(lm_heads.Select(head => head.forward(h)), 1);     // (B,K',S,V)
-        Tensor? vocalLogits = vocal_lm_heads is null ? null : stack(vocal_lm_heads.Select(head => head.forward(h)), 1);
+        var (lmLogits, vocalLogits) = Heads(h);
 
         Tensor? loss = null, losses = null, vocalLoss = null, vocalLosses = null;
         if (labels is not null || vocalLabels is not null)
@@ -163,6 +162,27 @@ public sealed class SongGenForCausalLM : nn.Module
             Out(lmLogits), loss?.MoveToOuterDisposeScope(), losses?.MoveToOuterDisposeScope(),
             vocalLogits is null ? null : Out(vocalLogits), vocalLoss?.MoveToOuterDisposeScope(), vocalLosses?.MoveToOuterDisposeScope(),
             hidden, decoderOut.PresentKeyValues);
+    }
+
+    /// <summary>
+    /// Every head on <paramref name="h"/> (B, S, E): (B, K′, S, V) logits of <c>lm_heads</c> and (B, K, S, V) of
+    /// <c>vocal_lm_heads</c> (null without). Over many positions all heads run as one matmul against their concatenated
+    /// weights (~1.4× less CPU than 16 separate ones at 508 positions; see <see cref="SongGenAttention.FusedProjectionMinRows"/>).
+    /// </summary>
+    private (Tensor Logits, Tensor? VocalLogits) Heads(Tensor h)
+    {
+        long b = h.shape[0], s = h.shape[1];
+        var heads = vocal_lm_heads is null ? lm_heads.ToList() : lm_heads.Concat(vocal_lm_heads).ToList();
+        if (b * s < SongGenAttention.FusedProjectionMinRows)
+        {
+            var logits = stack(lm_heads.Select(head => head.forward(h)), 1);
+            return (logits, vocal_lm_heads is null ? null : stack(vocal_lm_heads.Select(head => head.forward(h)), 1));
+        }
+        long v = Config.VocabSize;
+        var all = nn.functional.linear(h, cat(heads.Select(head => (Tensor)head.weight!).ToList(), 0))
+            .view(b, s, heads.Count, v).permute(0, 2, 1, 3).contiguous();                  // (B, K'+K, S, V)
+        var lm = all[.., ..NumStreams];
+        return (lm, vocal_lm_heads is null ? null : all[.., NumStreams..]);
     }
 
     /// <summary>
