@@ -60,9 +60,10 @@ namespace SongGen.Model.Bench
             Console.WriteLine(FormattableString.Invariant(
                 $"training step: decoder {config.NumHiddenLayers}×{config.HiddenSize} ({config.TrackPattern.ToHfName()}), batch {batch}, {frames} frames + {config.NumCodebooks} delay = {positions} positions, memory {memoryLength}; {flops / 1e12:F3} TFLOP per step (analytic, see DecoderFlops)"));
             Console.WriteLine(FormattableString.Invariant($"median of {steps} step(s) after {warmup} warm-up; matmul = torch.mm {matmulSize}×{matmulSize}, median of {matmulRuns} (cpu: their total)"));
-            Console.WriteLine("wall = elapsed seconds; cpu = this process's CPU seconds (all threads), which a loaded machine disturbs less");
+            Console.WriteLine("wall = elapsed seconds; cpu = this process's CPU seconds (all threads), which a loaded machine disturbs less;");
+            Console.WriteLine("f+b = the fraction without the optimizer (clip + AdamW), as in the micro-steps of gradient accumulation");
             Console.WriteLine(FormattableString.Invariant(
-                $"{"precision",-9} {"step s",8} {"fwd s",7} {"bwd s",7} {"opt s",7} {"pos/s",7} {"GFLOP/s",8} {"mm",7} {"of mm",6} | {"cpu s",7} {"GFLOP/cpu-s",11} {"mm",7} {"of mm",6}  loss"));
+                $"{"precision",-9} {"step s",8} {"fwd s",7} {"bwd s",7} {"opt s",7} {"pos/s",7} {"GFLOP/s",8} {"mm",7} {"of mm",6} | {"cpu s",7} {"GFLOP/cpu-s",11} {"mm",7} {"of mm",6} {"f+b",5}  loss"));
             foreach (var precision in options.Precisions(ModelPrecision.Float32, ModelPrecision.BFloat16))
             {
                 var placement = ModelPlacement.On(device, precision);
@@ -70,12 +71,12 @@ namespace SongGen.Model.Bench
                 var result = Measure(placement, config, batch, frames, memoryLength, warmup, steps);
                 double gflops = flops / result.Step / 1e9, cpuGflops = flops / result.CpuSeconds / 1e9;
                 Console.WriteLine(FormattableString.Invariant(
-                    $"{precision.ToShortName(),-9} {result.Step,8:F2} {result.Forward,7:F2} {result.Backward,7:F2} {result.Optimizer,7:F2} {batch * positions / result.Step,7:F1} {gflops,8:F1} {matmul.PerSecond,7:F1} {gflops / matmul.PerSecond,6:P0} | {result.CpuSeconds,7:F2} {cpuGflops,11:F1} {matmul.PerCpuSecond,7:F1} {cpuGflops / matmul.PerCpuSecond,6:P0}  {result.Loss:F3}"));
+                    $"{precision.ToShortName(),-9} {result.Step,8:F2} {result.Forward,7:F2} {result.Backward,7:F2} {result.Optimizer,7:F2} {batch * positions / result.Step,7:F1} {gflops,8:F1} {matmul.PerSecond,7:F1} {gflops / matmul.PerSecond,6:P0} | {result.CpuSeconds,7:F2} {cpuGflops,11:F1} {matmul.PerCpuSecond,7:F1} {cpuGflops / matmul.PerCpuSecond,6:P0} {flops / result.ForwardBackwardCpuSeconds / 1e9 / matmul.PerCpuSecond,5:P0}  {result.Loss:F3}"));
                 GC.Collect();
             }
         }
 
-        private sealed record StepTimes(double Step, double Forward, double Backward, double Optimizer, double CpuSeconds, float Loss);
+        private sealed record StepTimes(double Step, double Forward, double Backward, double Optimizer, double CpuSeconds, double ForwardBackwardCpuSeconds, float Loss);
 
         private static StepTimes Measure(ModelPlacement placement, SongGenDecoderConfig config, long batch, long frames, long memoryLength, int warmup, int steps)
         {
@@ -111,12 +112,13 @@ namespace SongGen.Model.Bench
                 loss.backward();
                 Sync(placement);
                 double backward = total.Elapsed.TotalSeconds - forward;
+                double forwardBackwardCpu = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
                 nn.utils.clip_grad_norm_(parameters, 1.0);
                 optimizer.step();
                 Sync(placement);
                 double step = total.Elapsed.TotalSeconds;
                 double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
-                if (i >= warmup) times.Add(new StepTimes(step, forward, backward, step - forward - backward, cpuSeconds, lossValue));
+                if (i >= warmup) times.Add(new StepTimes(step, forward, backward, step - forward - backward, cpuSeconds, forwardBackwardCpu, lossValue));
             }
             StepTimes median = times.OrderBy(t => t.Step).ElementAt(times.Count / 2);
             return median;
