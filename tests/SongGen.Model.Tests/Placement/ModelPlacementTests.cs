@@ -2,6 +2,8 @@ using SongGen.Checkpoints.Devices;
 using SongGen.Model.Composite;
 using SongGen.Model.Config;
 using SongGen.Model.Generation;
+using SongGen.Model.Lyrics;
+using SongGen.Model.TextEncoder;
 using SongGen.Model.Placement;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -52,6 +54,45 @@ public sealed class ModelPlacementTests(ITestOutputHelper output)
         Assert.True(logitError <= 0.03 * scale, $"max |bf16 - fp32| logits {logitError:G4} > 3% of {scale:G4}");
         Assert.True(lossError <= 0.01 * expected.Loss.item<float>(), $"loss differs by {lossError:G4}");
         Assert.True(logitError > 0, "the bf16 run computed in float32");
+    }
+
+    [Fact]
+    public void Bf16_text_encoder_and_composite_model_stay_close_to_fp32()
+    {
+        using var scope = NewDisposeScope();
+        var config = SongGenPresets.Tiny(TrackPattern.MixedPro);
+        var options = new SongGenMixedOptions
+        {
+            Decoder = config.Decoder,
+            TextHiddenSize = config.TextEncoder.DModel,
+            PromptVocabSize = 20,
+            LyricsEncoder = new ConformerEncoderOptions { InputSize = config.Decoder.HiddenSize, OutputSize = 8, AttentionHeads = 2, LinearUnits = 16, NumBlocks = 1 },
+            MertHiddenSize = 12,
+        };
+        float Loss(ModelPlacement placement)
+        {
+            manual_seed(8);
+            using var t5 = placement.Apply(new T5EncoderModel(config.TextEncoder));
+            using var model = placement.Apply(new SongGenMixedForConditionalGeneration(options));
+            t5.eval();
+            model.eval();
+            using var noGrad = no_grad();
+            var textIds = randint(1, 100, [2, 5]);
+            var textMask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }).view(2, 5);
+            var lyrics = randint(1, 20, [2, 4]);
+            var mert = placement.Input(randn(25, 2, 3, 12));
+            var wave = placement.Input(cat([randn(1, 10), zeros(1, 10)], 0));
+            var labels = randint(0, 1024, [2, 6, 8]);
+            var text = t5.Forward(textIds, textMask);
+            Assert.Equal(placement.DType, text.dtype);
+            using var output = model.Forward(text, textMask, lyrics, ones_like(lyrics), mert, wave, labels);
+            Assert.Equal(placement.DType, output.Logits.dtype);
+            return output.Loss!.item<float>();
+        }
+        float expected = Loss(ModelPlacement.CpuFloat32), actual = Loss(CpuBFloat16);
+        output.WriteLine($"composite loss fp32 {expected:G6}, bf16 {actual:G6}");
+        Assert.True(float.IsFinite(actual));
+        Assert.True(Math.Abs(actual - expected) <= 0.01 * expected, $"bf16 loss {actual} vs fp32 {expected}");
     }
 
     [Fact]
