@@ -57,6 +57,8 @@ internal static class ProfileBench
             Row("transpose + contiguous (B,H,S,d)", () => Elementwise(p, s, d, x => x.view(1, s, h, hd).transpose(1, 2).contiguous(), runs), 2 * layers, 0);
             Row($"head {s}x{d} -> {v}", () => Linear(p, s, d, v, runs), heads, 6.0 * s * d * v);
             Row($"cross-entropy {s}x{v} (fp32)", () => CrossEntropy(p, s, v, runs), heads, 0);
+            Row($"gemv 1x{d} -> {f} (a generation step, no grad)", () => Inference(p, 1, d, f, runs * 10), 0, 2.0 * d * f);
+            Row($"gemm 16x{d} -> {f} (no grad)", () => Inference(p, 16, d, f, runs * 10), 0, 16 * 2.0 * d * f);
             Row("AdamW + clip_grad_norm_ (all parameters)", () => Optimizer(p, config, runs), 1, 0);
             Console.WriteLine(FormattableString.Invariant($"{"sum",-44} {"",9} {"",9} {"",5} {total,10:F0} {totalCpu,10:F0}"));
         }
@@ -109,6 +111,19 @@ internal static class ProfileBench
             y.sum().backward();
             x.grad?.zero_();
             foreach (var w in weights) w.grad?.zero_();
+        });
+    }
+
+    private static (double Wall, double Cpu) Inference(ModelPlacement p, long rows, long input, long output, int runs)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = p.Input(randn(1, rows, input));
+        var w = p.Input(randn(output, input) * 0.02);
+        return Median(runs, () =>
+        {
+            using var step = NewDisposeScope();
+            nn.functional.linear(x, w);
         });
     }
 
