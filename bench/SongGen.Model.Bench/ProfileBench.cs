@@ -42,6 +42,8 @@ internal static class ProfileBench
             }
 
             Row($"linear {s}x{d} -> {d}", () => Linear(p, s, d, d, runs), 6 * layers, 6.0 * s * d * d);
+            Row($"linear {s}x{d} -> {d}, dense gradient", () => Linear(p, s, d, d, runs, randomGrad: true), 0, 6.0 * s * d * d);
+            Row($"linear {s}x{d} -> {f}, dense gradient", () => Linear(p, s, d, f, runs, randomGrad: true), 0, 6.0 * s * d * f);
             Row($"3 linears {s}x{d} -> {d} (q, k, v apart)", () => Projections(p, s, d, 3, fused: false, runs), 0, 3 * 6.0 * s * d * d);
             Row($"1 linear {s}x{d} -> 3x{d} (q, k, v fused)", () => Projections(p, s, d, 3, fused: true, runs), 0, 3 * 6.0 * s * d * d);
             Row($"16 heads {s}x{d} -> {v} apart + stack", () => Projections(p, s, d, heads, fused: false, runs, v), 0, heads * 6.0 * s * d * v);
@@ -81,15 +83,18 @@ internal static class ProfileBench
         return (ms[ms.Count / 2], cpuMs);
     }
 
-    private static (double Wall, double Cpu) Linear(ModelPlacement p, long rows, long input, long output, int runs)
+    private static (double Wall, double Cpu) Linear(ModelPlacement p, long rows, long input, long output, int runs, bool randomGrad = false)
     {
         using var scope = NewDisposeScope();
         var x = p.Input(randn(1, rows, input)).requires_grad_();
         var w = p.Input(randn(output, input) * 0.02).requires_grad_();
+        var grad = p.Input(randn(1, rows, output));
         return Median(runs, () =>
         {
             using var step = NewDisposeScope();
-            nn.functional.linear(x, w).sum().backward();
+            // sum() hands back an expanded (stride 0) gradient; a model's gradients are dense.
+            if (randomGrad) nn.functional.linear(x, w).backward([grad]);
+            else nn.functional.linear(x, w).sum().backward();
             x.grad?.zero_();
             w.grad?.zero_();
         });

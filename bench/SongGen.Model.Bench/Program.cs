@@ -114,7 +114,10 @@ namespace SongGen.Model.Bench
                 double backward = total.Elapsed.TotalSeconds - forward;
                 double forwardBackwardCpu = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;
                 nn.utils.clip_grad_norm_(parameters, 1.0);
+                double clip = total.Elapsed.TotalSeconds;
                 optimizer.step();
+                if (Environment.GetEnvironmentVariable("SONGGEN_BENCH_TRACE") == "1")
+                    Console.WriteLine(FormattableString.Invariant($"  step {i}: clip {clip - forward - backward:F2} s, AdamW {total.Elapsed.TotalSeconds - clip:F2} s"));
                 Sync(placement);
                 double step = total.Elapsed.TotalSeconds;
                 double cpuSeconds = (Environment.CpuUsage.TotalTime - cpu).TotalSeconds;

@@ -125,7 +125,8 @@ public sealed class ModelPlacementTests(ITestOutputHelper output)
     [InlineData(ModelPrecision.BFloat16)]
     public void Live_tensor_count_stays_flat_over_200_training_steps(ModelPrecision precision)
     {
-        using var run = new TinyTraining(new ModelPlacement(CPU, precision));
+        // 2 × 40 positions and memory rows: the fused projections run too.
+        using var run = new TinyTraining(new ModelPlacement(CPU, precision), frames: 40, memoryLength: 40);
         const int warmUp = 10, steps = 200;
         var losses = new List<float>();
         for (var i = 0; i < warmUp; i++) losses.Add(run.Step());

@@ -10,9 +10,11 @@ namespace SongGen.Model.Tests.Placement;
 /// <summary>A tiny mixed_pro decoder with a fixed batch, and one training step (forward, backward, AdamW) on it.</summary>
 internal sealed class TinyTraining : IDisposable
 {
-    public const long Batch = 2, Frames = 12, MemoryLength = 6;
+    public const long Batch = 2;
 
-    public TinyTraining(ModelPlacement placement, int seed = 3)
+    /// <param name="frames">Decoder positions; from 32 (64 rows) the fused projections run.</param>
+    /// <param name="memoryLength">Memory positions; from 32 the memory k/v projections run fused.</param>
+    public TinyTraining(ModelPlacement placement, int seed = 3, long frames = 12, long memoryLength = 6)
     {
         Placement = placement;
         manual_seed(seed);
@@ -20,11 +22,13 @@ internal sealed class TinyTraining : IDisposable
         int k = Model.Config.NumCodebooks;
         long width = Model.Config.HiddenSize;
         using var scope = NewDisposeScope();
-        Labels = randint(0, SpecialTokens.CodebookSize, [Batch, Frames, k]).to(placement.Device).DetachFromDisposeScope();
-        VocalLabels = randint(0, SpecialTokens.CodebookSize, [Batch, Frames, k]).to(placement.Device).DetachFromDisposeScope();
+        Labels = randint(0, SpecialTokens.CodebookSize, [Batch, frames, k]).to(placement.Device).DetachFromDisposeScope();
+        VocalLabels = randint(0, SpecialTokens.CodebookSize, [Batch, frames, k]).to(placement.Device).DetachFromDisposeScope();
         InputIds = TokenShift.ShiftTokensRight(Labels).transpose(1, 2).contiguous().DetachFromDisposeScope();
-        Memory = placement.Input(randn(Batch, MemoryLength, width)).DetachFromDisposeScope();
-        MemoryMask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0 }).view(Batch, MemoryLength).to(placement.Device).DetachFromDisposeScope();
+        Memory = placement.Input(randn(Batch, memoryLength, width)).DetachFromDisposeScope();
+        var mask = ones(Batch, memoryLength, ScalarType.Int64);
+        mask[1, (int)(memoryLength - 2)..] = tensor(0L);   // item 1: its last two memory positions padded
+        MemoryMask = mask.to(placement.Device).DetachFromDisposeScope();
         Optimizer = optim.AdamW(Model.parameters(), lr: 1e-3);
     }
 
