@@ -29,21 +29,21 @@ public static class DelayPattern
         if (maxLength < 2 * k - 1)
         {
             var unchanged = ids.reshape(batch * k, seqLen).clone();
-            var free = full(new[] { batch * k, maxLength }, -1L, ScalarType.Int64);
+            var free = full(new[] { batch * k, maxLength }, -1L, ScalarType.Int64, device: ids.device);
             return (unchanged.MoveToOuterDisposeScope(), free.MoveToOuterDisposeScope());
         }
         if (seqLen + k - 1 > maxLength)
             throw new ArgumentException($"input length {seqLen} does not fit the delay pattern of max_length {maxLength} with {k} codebooks");
 
-        var shifted = full(new[] { batch, k, maxLength }, -1L, ScalarType.Int64);
+        var shifted = full(new[] { batch, k, maxLength }, -1L, ScalarType.Int64, device: ids.device);
         for (long cb = 0; cb < k; cb++)
             shifted[TensorIndex.Colon, TensorIndex.Single(cb), TensorIndex.Slice(cb, cb + seqLen)] = ids[TensorIndex.Colon, TensorIndex.Single(cb)];
 
-        var column = arange(maxLength, ScalarType.Int64).unsqueeze(0);   // (1, M)
-        var row = arange(k, ScalarType.Int64).unsqueeze(1);              // (K, 1)
+        var column = arange(maxLength, ScalarType.Int64, device: ids.device).unsqueeze(0);   // (1, M)
+        var row = arange(k, ScalarType.Int64, device: ids.device).unsqueeze(1);            // (K, 1)
         var bosMask = column.le(row);                                    // tril(diagonal=0)
         var padMask = column.ge(row + (maxLength - k + 1));              // triu(diagonal=M-K+1)
-        var pattern3 = where(bosMask, tensor(bosTokenId), where(padMask, tensor(padTokenId), shifted));
+        var pattern3 = where(bosMask, tensor(bosTokenId, device: ids.device), where(padMask, tensor(padTokenId, device: ids.device), shifted));
 
         var freeColumns = pattern3[TensorIndex.Colon, TensorIndex.Single(0)].eq(-1L).any(0).nonzero();
         long firstFree = freeColumns.shape[0] > 0 ? freeColumns.min().item<long>() : seqLen;
@@ -87,7 +87,7 @@ public static class DelayPattern
         using var scope = NewDisposeScope();
         long rows = delayedIds.shape[0], length = delayedIds.shape[^1];
         long batch = rows / numCodebooks;
-        var start = full(new[] { rows, 1L }, bosTokenId, ScalarType.Int64);
+        var start = full(new[] { rows, 1L }, bosTokenId, ScalarType.Int64, device: delayedIds.device);
         var (_, mask) = Build(start, bosTokenId, padTokenId, length, numCodebooks);
         var keep = mask.ne(bosTokenId).logical_and(mask.ne(padTokenId));
         return delayedIds.masked_select(keep).reshape(batch, numCodebooks, -1).MoveToOuterDisposeScope();
@@ -103,9 +103,9 @@ public static class DelayPattern
     {
         using var scope = NewDisposeScope();
         long k = codes.shape[0], frames = codes.shape[1];
-        var withBos = cat(new[] { full(new[] { k, 1L }, bosTokenId, ScalarType.Int64), codes.to_type(ScalarType.Int64) }, 1);
+        var withBos = cat(new[] { full(new[] { k, 1L }, bosTokenId, ScalarType.Int64, device: codes.device), codes.to_type(ScalarType.Int64) }, 1);
         var (_, pattern) = Build(withBos, bosTokenId, eosTokenId, frames + 1 + k, (int)k);
-        var labels = where(pattern.eq(-1L), tensor(eosTokenId), pattern);
+        var labels = where(pattern.eq(-1L), tensor(eosTokenId, device: pattern.device), pattern);
         if (!keepFirstColumn) labels = labels[TensorIndex.Colon, TensorIndex.Slice(1, null)];
         return labels.contiguous().MoveToOuterDisposeScope();
     }

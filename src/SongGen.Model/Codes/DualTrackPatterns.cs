@@ -119,7 +119,7 @@ public static class DualTrackPatterns
 
         int streams = trackPattern.NumStreams(numCodebooks);
         long batch = delayed.shape[0] / streams;
-        var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64);
+        var start = full(new[] { batch, (long)numCodebooks, 1L }, bosTokenId, ScalarType.Int64, device: delayed.device);
         var (_, mask) = BuildCombinedDelayPattern(start, start, trackPattern, bosTokenId, padTokenId, outputMaxLength, numCodebooks);
         if (mask.shape[1] != delayed.shape[1])
             throw new InvalidOperationException($"rebuilt pattern has {mask.shape[1]} columns, the output {delayed.shape[1]}");
@@ -145,13 +145,13 @@ public static class DualTrackPatterns
     {
         var shape = x.shape.ToArray();
         shape[^1] = 1;
-        return cat(new[] { x, full(shape, value, x.dtype) }, -1);
+        return cat(new[] { x, full(shape, value, x.dtype, device: x.device) }, -1);
     }
 
     private static Tensor PrependColumn(Tensor x, long value)
     {
         var shape = x.shape.ToArray();
         shape[^1] = 1;
-        return cat(new[] { full(shape, value, x.dtype), x }, -1);
+        return cat(new[] { full(shape, value, x.dtype, device: x.device), x }, -1);
     }
 }

@@ -18,7 +18,7 @@ public static class TokenShift
         long seqLen = labels.shape[1];
         var startShape = labels.shape.ToArray();
         startShape[1] = 1;
-        var start = full(startShape, decoderStartTokenId, labels.dtype);
+        var start = full(startShape, decoderStartTokenId, labels.dtype, device: labels.device);
         var body = labels[TensorIndex.Colon, TensorIndex.Slice(0, seqLen - 1)];
         var shifted = cat(new[] { start, body }, 1);
         shifted = shifted.masked_fill(shifted.eq(SpecialTokens.IgnoreIndex), padTokenId);

@@ -123,6 +123,8 @@ public sealed class SongGenDecoder : nn.Module
         long past = pastKeyValues is { Count: > 0 } p ? p[0].Self.Key.shape[2] : 0;
         var positions = embed_positions.Positions(s, past).to(embeds.dtype, embeds.device);
         var h = dropout.forward(embeds + positions);
+        // The memory may come in float32 from encoders run outside a bf16 decoder.
+        if (encoderHiddenStates is not null && encoderHiddenStates.dtype != h.dtype) encoderHiddenStates = encoderHiddenStates.to_type(h.dtype);
 
         Tensor? memoryMask = null;
         if (encoderHiddenStates is not null && encoderAttentionMask is not null)
