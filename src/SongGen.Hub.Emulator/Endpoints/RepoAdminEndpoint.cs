@@ -223,18 +223,8 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
         });
     }
 
-    public async Task DeleteBranchAsync(HubCall call, RepoKind kind, string ns, string name, string branch)
-    {
-        if (await WriteAccess.FindWritableAsync(call, Store, kind, ns, name, $"delete a branch of {ns}/{name}") is not { } repo)
-        {
-            return;
-        }
-        await RunAsync(call, () =>
-        {
-            Store.DeleteBranchAsync(kind.Singular(), repo.RepoId, branch).GetAwaiter().GetResult();
-            return [];
-        });
-    }
+    public Task DeleteBranchAsync(HubCall call, RepoKind kind, string ns, string name, string branch) =>
+        DeleteRefAsync(call, kind, ns, name, $"delete a branch of {ns}/{name}", repoId => Store.DeleteBranchAsync(kind.Singular(), repoId, branch));
 
     /// <summary>Body <c>{"tag", "message"?}</c>; the URL names the revision to tag.</summary>
     public async Task CreateTagAsync(HubCall call, RepoKind kind, string ns, string name, string revision)
@@ -259,15 +249,19 @@ internal sealed class RepoAdminEndpoint(EmulatorServices services)
         });
     }
 
-    public async Task DeleteTagAsync(HubCall call, RepoKind kind, string ns, string name, string tag)
+    public Task DeleteTagAsync(HubCall call, RepoKind kind, string ns, string name, string tag) =>
+        DeleteRefAsync(call, kind, ns, name, $"delete a tag of {ns}/{name}", repoId => Store.DeleteTagAsync(kind.Singular(), repoId, tag));
+
+    /// <summary>Deletes a branch or tag for a caller who may write to the repo; answers <c>{}</c>.</summary>
+    private async Task DeleteRefAsync(HubCall call, RepoKind kind, string ns, string name, string purpose, Func<string, Task> delete)
     {
-        if (await WriteAccess.FindWritableAsync(call, Store, kind, ns, name, $"delete a tag of {ns}/{name}") is not { } repo)
+        if (await WriteAccess.FindWritableAsync(call, Store, kind, ns, name, purpose) is not { } repo)
         {
             return;
         }
         await RunAsync(call, () =>
         {
-            Store.DeleteTagAsync(kind.Singular(), repo.RepoId, tag).GetAwaiter().GetResult();
+            delete(repo.RepoId).GetAwaiter().GetResult();
             return [];
         });
     }
