@@ -14,6 +14,8 @@ public sealed record RepoSearch
     public string? Author { get; init; }
     /// <summary>Tags that must all be present (<c>filter=</c>, repeatable): <c>text-to-audio</c>, <c>license:mit</c>…</summary>
     public IReadOnlyList<string> Filters { get; init; } = [];
+    /// <summary>Models of this task only (<c>pipeline_tag=</c>): <c>text-to-audio</c>, <c>text-generation</c>…</summary>
+    public string? PipelineTag { get; init; }
     /// <summary><c>downloads</c>, <c>likes</c>, <c>lastModified</c>, <c>createdAt</c> or <c>trendingScore</c> (descending).</summary>
     public string? Sort { get; init; }
     /// <summary>Most items to return in all (also sent as the page size). Null: all of them.</summary>
@@ -75,7 +77,7 @@ public sealed partial class HubClient : IDisposable
     {
         var what = $"{type.Plural()} search";
         var first = Api.ListReposAsync(type.Plural(), search.Search, search.Author, search.Filters.Count > 0 ? search.Filters : null,
-            search.Sort, search.PageSize ?? search.Limit, search.Full ? "true" : null, search.Expand.Count > 0 ? search.Expand : null, cancellationToken);
+            search.PipelineTag, search.Sort, search.PageSize ?? search.Limit, search.Full ? "true" : null, search.Expand.Count > 0 ? search.Expand : null, cancellationToken);
         var returned = 0;
         await foreach (var item in PagesAsync(first, HubJsonContext.Default.ListRepoInfo, what, cancellationToken).ConfigureAwait(false))
         {

@@ -53,12 +53,13 @@ internal static class HubCommands
         var type = CommonOptions.RepoType();
         var author = new Option<string?>("--author") { Description = "Only repos of this user or org" };
         var filter = new Option<string[]>("--filter") { Description = "Tag that must be present (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var pipelineTag = new Option<string?>("--pipeline-tag") { Description = "Only models of this task, e.g. text-to-audio" };
         var sort = new Option<string?>("--sort") { Description = "downloads, likes, lastModified, createdAt or trendingScore" };
         var limit = new Option<int>("--limit") { Description = "Most results", DefaultValueFactory = _ => 20 };
         var token = CommonOptions.Token();
         var endpoint = CommonOptions.Endpoint();
         var json = CommonOptions.Json();
-        var command = new Command("search", "Search models, datasets or spaces") { query, type, author, filter, sort, limit, token, endpoint, json };
+        var command = new Command("search", "Search models, datasets or spaces") { query, type, author, filter, pipelineTag, sort, limit, token, endpoint, json };
         command.SetAction((parse, ct) => CliRunner.RunAsync(context, async () =>
         {
             using var client = new HubClient(CommonOptions.ClientOptions(context, parse.GetValue(endpoint), parse.GetValue(token), null));
@@ -66,7 +67,7 @@ internal static class HubCommands
             var search = new RepoSearch
             {
                 Search = parse.GetValue(query), Author = parse.GetValue(author), Filters = parse.GetValue(filter) ?? [],
-                Sort = parse.GetValue(sort), Limit = parse.GetValue(limit),
+                PipelineTag = parse.GetValue(pipelineTag), Sort = parse.GetValue(sort), Limit = parse.GetValue(limit),
                 // Ask only for what the table shows (as the JS client does); lastModified is not in the default listing.
                 Expand = ["downloads", "likes", "lastModified", "pipeline_tag", "private", "gated"],
             };

@@ -20,6 +20,7 @@ public interface IHubApi
         [Query] string? search,
         [Query] string? author,
         [Query(CollectionFormat.Multi)] IEnumerable<string>? filter,
+        [Query, AliasAs("pipeline_tag")] string? pipelineTag,
         [Query] string? sort,
         [Query] int? limit,
         [Query] string? full,

@@ -161,7 +161,8 @@ internal sealed class SearchScreen : TuiScreen
         {
             Search = Blank(_query.Text),
             Author = Blank(_author.Text),
-            Filters = new[] { Blank(_tag.Text), Blank(_pipeline.Text) }.OfType<string>().ToList(),
+            Filters = new[] { Blank(_tag.Text) }.OfType<string>().ToList(),
+            PipelineTag = Blank(_pipeline.Text),
             Sort = Sorts[_sort],
             PageSize = Context.Options.SearchPageSize,
             Expand = ["downloads", "likes", "lastModified", "pipeline_tag", "private", "gated"],

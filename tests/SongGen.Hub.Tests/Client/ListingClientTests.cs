@@ -20,6 +20,7 @@ public sealed class ListingClientTests
             {
                 Downloads = 10 * ((i * 3) % 7), // a permutation, so sort order differs from creation order
                 Tags = i % 2 == 0 ? ["even"] : ["odd"],
+                PipelineTag = i == 3 ? "text-to-audio" : "text-generation",
             });
         }
         await hub.Store.CreateRepoAsync("model", "other/x");
@@ -70,6 +71,10 @@ public sealed class ListingClientTests
         Assert.Equal(7, byDownloads.Count);
         Assert.Equal(byDownloads.Select(r => r.Downloads).OrderDescending(), byDownloads.Select(r => r.Downloads));
         Assert.Equal("acme/m2", byDownloads[0].Id); // downloads 60
+
+        var task = await h.RunList(ct => h.Client.ListReposAsync(RepoType.Model, new RepoSearch { Author = "acme", PipelineTag = "text-to-audio" }, ct));
+        Assert.Equal("acme/m3", Assert.Single(task).Id);
+        Assert.Contains(hub.Emulator.Requests, r => r.PathAndQuery.Contains("pipeline_tag=text-to-audio", StringComparison.Ordinal));
 
         var search = await h.RunList(ct => h.Client.ListReposAsync(RepoType.Model, new RepoSearch { Search = "m5" }, ct));
         Assert.Equal("acme/m5", Assert.Single(search).Id);
