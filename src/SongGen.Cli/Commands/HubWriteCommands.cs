@@ -237,25 +237,32 @@ internal static class HubWriteCommands
         return SyncPlan.ReadJsonLines(reader, full);
     }
 
-    private static void PrintPlan(TextWriter o, SyncPlan plan)
+    /// <summary>The plan as a table, one line per path, then <see cref="PlanSummary"/>; every line starts with <paramref name="indent"/>.</summary>
+    internal static void PrintPlan(TextWriter o, SyncPlan plan, string indent = "")
     {
         var arrow = plan.Direction switch { SyncDirection.Push => "->", SyncDirection.Pull => "<-", _ => "<>" };
-        o.WriteLine($"{plan.Direction.ToString().ToLowerInvariant()}: {plan.LocalDir} {arrow} {plan.Repo}@{plan.Revision}/{plan.PathInRepo} (commit {plan.Commit ?? "none"})");
-        o.WriteLine($"{"ACTION",-13}  {"STATE",-11}  {"SIZE",10}  PATH");
+        o.WriteLine($"{indent}{plan.Direction.ToString().ToLowerInvariant()}: {plan.LocalDir} {arrow} {plan.Repo}@{plan.Revision}/{plan.PathInRepo} (commit {plan.Commit ?? "none"})");
+        o.WriteLine($"{indent}{"ACTION",-13}  {"STATE",-11}  {"SIZE",10}  PATH");
         foreach (var e in plan.Entries)
         {
             var size = e.LocalSize ?? e.RemoteSize ?? 0;
             var renamed = e.RenamedFrom is { } other ? $"  (same content as {other})" : "";
-            o.WriteLine($"{Word(e.Action),-13}  {Word(e.State),-11}  {Units.Bytes(size),10}  {e.Path}{renamed}");
+            o.WriteLine($"{indent}{Word(e.Action),-13}  {Word(e.State),-11}  {Units.Bytes(size),10}  {e.Path}{renamed}");
         }
+        o.WriteLine(indent + PlanSummary(plan));
+    }
+
+    /// <summary>One line: what a push or pull would move, or for a diff how many paths are the same, changed or on one side only.</summary>
+    internal static string PlanSummary(SyncPlan plan)
+    {
         var count = (SyncAction a) => plan.Entries.Count(e => e.Action == a);
-        o.WriteLine(plan.Direction switch
+        return plan.Direction switch
         {
             SyncDirection.Push => $"{count(SyncAction.Upload)} to upload ({Units.Bytes(plan.TransferBytes)}), {count(SyncAction.DeleteRemote)} to delete, {count(SyncAction.Skip)} left as they are",
             SyncDirection.Pull => $"{count(SyncAction.Download)} to download ({Units.Bytes(plan.TransferBytes)}), {count(SyncAction.DeleteLocal)} to delete, {count(SyncAction.Skip)} left as they are",
             _ => $"{plan.Entries.Count(e => e.State == SyncState.Same)} same, {plan.Entries.Count(e => e.State == SyncState.Changed)} changed, "
                  + $"{plan.Entries.Count(e => e.State == SyncState.LocalOnly)} only local, {plan.Entries.Count(e => e.State == SyncState.RemoteOnly)} only in the repo",
-        });
+        };
     }
 
     private static string Word<T>(T value) where T : struct, Enum =>
