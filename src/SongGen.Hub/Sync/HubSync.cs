@@ -40,7 +40,10 @@ public sealed class HubSync(HubClient client)
         var remote = commit is null ? new Dictionary<string, Api.TreeEntry>(StringComparer.Ordinal)
             : await ListRemoteAsync(repo, commit, prefix, cancellationToken).ConfigureAwait(false);
         var local = Directory.Exists(localDir)
-            ? HubCommitter.ListLocalFiles(localDir).ToDictionary(p => p, p => new FileInfo(Path.Combine(localDir, p)).Length, StringComparer.Ordinal)
+            ? HubCommitter.ListLocalFiles(localDir)
+                // The repo's own .gitattributes is left out of the remote side, so a local copy at the root is too.
+                .Where(p => prefix.Length > 0 || p != GitAttributes)
+                .ToDictionary(p => p, p => new FileInfo(Path.Combine(localDir, p)).Length, StringComparer.Ordinal)
             : new Dictionary<string, long>(StringComparer.Ordinal);
 
         var entries = new List<SyncEntry>();

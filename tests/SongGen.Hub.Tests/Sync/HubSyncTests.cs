@@ -140,6 +140,24 @@ public sealed class HubSyncTests
     }
 
     [Fact]
+    public async Task A_local_gitattributes_at_the_root_is_left_out_like_the_repos_own()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var (repo, _) = await SeedAsync(h);
+        var sync = new HubSync(h.Client);
+        // A folder pulled from the repo, plus a .gitattributes of its own (as a git clone of the repo would have).
+        var target = Path.Combine(h.NewTempFolder(), "clone");
+        await h.Run(async ct => await sync.ApplyAsync(await sync.PlanAsync(new SyncRequest(SyncDirection.Pull, target, repo), ct), cancellationToken: ct));
+        UploadHarness.Write(target, ".gitattributes", UploadHarness.Text("*.bin filter=lfs diff=lfs merge=lfs -text\n"));
+
+        var plan = await h.Run(ct => sync.PlanAsync(new SyncRequest(SyncDirection.Push, target, repo) { Delete = true }, ct));
+
+        Assert.DoesNotContain(plan.Entries, e => e.Path == ".gitattributes");
+        Assert.All(plan.Entries, e => Assert.Equal(SyncState.Same, e.State));
+    }
+
+    [Fact]
     public async Task A_saved_plan_round_trips_and_applies_but_is_refused_once_the_branch_moved()
     {
         await using var hub = await UploadHarness.StartAsync();
