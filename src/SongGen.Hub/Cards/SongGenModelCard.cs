@@ -180,7 +180,7 @@ public static class SongGenModelCard
             Line();
             foreach (var image in facts.Images)
             {
-                Line($"![{image.AltText}]({image.PathInRepo})");
+                Line(MarkdownImage(image.AltText, image.PathInRepo));
                 Line();
                 if (image.Caption is not null)
                 {
@@ -219,4 +219,15 @@ public static class SongGenModelCard
         : Enumerable.Range(0, 8).Select(k => $"codebook {k}").ToArray();
 
     private static string Format(double value) => double.IsFinite(value) ? value.ToString("0.0000", CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <c>![alt](path)</c> with the path percent-encoded segment by segment (a space or parenthesis would end the link
+    /// early) and brackets in the alt text escaped; the Hub resolves the encoded path to the uploaded file.
+    /// </summary>
+    internal static string MarkdownImage(string altText, string pathInRepo)
+    {
+        var alt = altText.Replace("\\", "\\\\").Replace("[", "\\[").Replace("]", "\\]");
+        var path = string.Join('/', pathInRepo.Split('/').Select(Uri.EscapeDataString));
+        return $"![{alt}]({path})";
+    }
 }

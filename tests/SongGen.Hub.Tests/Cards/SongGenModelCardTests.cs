@@ -5,7 +5,7 @@ namespace SongGen.Hub.Tests.Cards;
 /// <summary>The generated SongGen card states the facts, validates, and survives a round trip.</summary>
 public sealed class SongGenModelCardTests
 {
-    private static SongGenCardFacts MixedPro() => new()
+    private static SongGenCardFacts MixedPro(CardImage? image = null) => new()
     {
         ModelName = "songgen-mixed-pro-musiccaps",
         RepoId = "alice/songgen-mixed-pro-musiccaps",
@@ -20,7 +20,7 @@ public sealed class SongGenModelCardTests
         VocalCodebookLosses = [1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1, 2.2],
         EvalDataset = new EvalDataset("google/MusicCaps", "MusicCaps", Split: "test"),
         EvalMetrics = [EvalMetric.Of("loss", 3.5, "eval loss")],
-        Images = [new CardImage("images/loss_curve.png", "Training loss", "black: total, blue: codebook 0")],
+        Images = [image ?? new CardImage("images/loss_curve.png", "Training loss", "black: total, blue: codebook 0")],
     };
 
     [Fact]
@@ -42,6 +42,13 @@ public sealed class SongGenModelCardTests
         var metric = Assert.Single(Assert.Single(Assert.Single(metadata.ModelIndex).Results).Metrics);
         Assert.Equal(3.5, metric.NumericValue);
         Assert.Empty(card.Validate(RepoType.Model));
+    }
+
+    [Fact]
+    public void Image_links_survive_spaces_parentheses_and_brackets()
+    {
+        var text = SongGenModelCard.Create(MixedPro(new CardImage("my plots/loss (final).png", "Loss [smoothed]"))).ToString();
+        Assert.Contains("![Loss \\[smoothed\\]](my%20plots/loss%20%28final%29.png)", text);
     }
 
     [Fact]
