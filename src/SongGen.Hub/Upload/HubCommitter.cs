@@ -286,12 +286,14 @@ public sealed partial class HubCommitter
         {
             Exception? ambiguous = null;
             HttpResponseMessage? response = null;
+            // Built before the send and outside the ambiguity check: a local file that changed or vanished (an IOException)
+            // means nothing was sent, which must not be mistaken for a lost answer and retried.
+            using var body = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
             var limit = _client.Options.Upload.CommitTimeout ?? _client.Options.RequestTimeout * 10;
             using var timeout = new CancellationTokenSource(limit, _client.Options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
-                using var body = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
                 response = await _client.Api.CommitAsync(repo.Type.Plural(), repo.Id, revision, createPr ? "1" : null, body, linked.Token).ConfigureAwait(false);
                 if ((int)response.StatusCode is 500 or 502 or 503 or 504 or 408)
                 {
