@@ -248,7 +248,7 @@ public sealed class HubSync(HubClient client)
     }
 
     private static async Task<string> LocalIdAsync(string localDir, string path, bool isLfs, CancellationToken cancellationToken) =>
-        await ContentHasher.HashFileAsync(Path.Combine(localDir, path), isLfs ? new string('0', 64) : new string('0', 40), cancellationToken).ConfigureAwait(false);
+        await ContentHasher.HashFileAsync(Path.Combine(localDir, path), sha256: isLfs, cancellationToken).ConfigureAwait(false);
 }
 
 /// <summary>A saved plan no longer fits: the branch moved from its pinned commit, or the local folder changed.</summary>

@@ -208,10 +208,8 @@ public sealed partial class HubCommitter
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)), CancellationToken = cancellationToken },
             async (file, token) =>
             {
-                // A 64-hex "etag" asks ContentHasher for sha256, a 40-hex one for the git blob sha1.
-                var kind = file.IsLfs ? new string('0', 64) : new string('0', 40);
                 await using var stream = file.Add.Open();
-                using var hasher = ContentHasher.ForEtag(kind, file.Size);
+                using var hasher = ContentHasher.ForContentId(sha256: file.IsLfs, file.Size);
                 // Small files get a small buffer: a folder of thousands of them should not churn megabytes each.
                 var size = (int)Math.Clamp(file.Size + 1, 4096, ContentHasher.FileBufferSize);
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
@@ -429,7 +427,7 @@ public sealed partial class HubCommitter
                 bytes = copy.ToArray();
             }
             // What is committed must be what was hashed (and compared): a file edited since is refused, not half-sent.
-            using (var hasher = ContentHasher.ForEtag(new string('0', 40), bytes.Length))
+            using (var hasher = ContentHasher.ForContentId(sha256: false, bytes.Length))
             {
                 hasher.Append(bytes);
                 if (!string.Equals(hasher.FinishHex(), file.LocalId, StringComparison.Ordinal))
