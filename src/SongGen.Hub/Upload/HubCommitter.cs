@@ -29,8 +29,7 @@ public sealed partial class HubCommitter
     /// <exception cref="CommitOutcomeUnknownException">The commit's fate could not be settled; check the branch.</exception>
     public async Task<CommitResult> CreateCommitAsync(CommitRequest request, IProgress<UploadEvent>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(_client.Options.Token))
-            throw new HubUnauthorizedException($"A token is needed to commit to {request.Repo}: set HF_TOKEN (a write token), write it to the token file, or pass --token");
+        _client.RequireToken($"commit to {request.Repo}");
         var repo = request.Repo;
         var revision = request.Revision ?? "main";
         if (request.CreatePullRequest && revision.StartsWith("refs/pr/", StringComparison.Ordinal))
