@@ -418,23 +418,21 @@ public sealed partial class HubCommitter
         }, "header");
         foreach (var file in files.Where(f => !f.IsLfs))
         {
-            byte[] bytes;
+            // Read into one buffer sized for the expected length (no growing copies); the inline total is capped per commit.
+            using var copy = new MemoryStream((int)Math.Min(file.Size, int.MaxValue));
             await using (var stream = file.Add.Open())
-            {
-                using var copy = new MemoryStream();
                 await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-                bytes = copy.ToArray();
-            }
+            var bytes = copy.GetBuffer().AsMemory(0, (int)copy.Length);
             // What is committed must be what was hashed (and compared): a file edited since is refused, not half-sent.
             using (var hasher = ContentHasher.ForContentId(sha256: false, bytes.Length))
             {
-                hasher.Append(bytes);
+                hasher.Append(bytes.Span);
                 if (!string.Equals(hasher.FinishHex(), file.LocalId, StringComparison.Ordinal))
                     throw new IOException($"{file.Add.Describe()} changed while it was being uploaded; run again");
             }
             Line(json =>
             {
-                json.WriteString("content", Convert.ToBase64String(bytes));
+                json.WriteBase64String("content", bytes.Span);
                 json.WriteString("path", file.Add.PathInRepo);
                 json.WriteString("encoding", "base64");
             }, "file");
@@ -449,7 +447,8 @@ public sealed partial class HubCommitter
             }, "lfsFile");
         foreach (var delete in deletes)
             Line(json => json.WriteString("path", delete.IsFolder ? delete.PathInRepo + "/" : delete.PathInRepo), delete.IsFolder ? "deletedFolder" : "deletedFile");
-        var content = new ByteArrayContent(buffer.ToArray());
+        // The buffer itself, not a copy of it: the body can be most of MaxInlineBytesPerCommit.
+        var content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
         return content;
     }
