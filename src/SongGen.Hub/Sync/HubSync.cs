@@ -156,8 +156,17 @@ public sealed class HubSync(HubClient client)
                 var target = RepoFilePath.ResolveUnder(plan.LocalDir, entry.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 var temp = target + ".songgen-sync.tmp";
-                File.Copy(cached, temp, overwrite: true);
-                File.Move(temp, target, overwrite: true);
+                try
+                {
+                    File.Copy(cached, temp, overwrite: true);
+                    File.Move(temp, target, overwrite: true);
+                }
+                catch
+                {
+                    // A temp copy left in the folder would be a local-only file that the next push uploads.
+                    File.Delete(temp);
+                    throw;
+                }
                 Interlocked.Increment(ref downloaded);
             }).ConfigureAwait(false);
         var deleted = 0;
