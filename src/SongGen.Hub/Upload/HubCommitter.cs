@@ -279,13 +279,15 @@ public sealed partial class HubCommitter
     {
         var what = $"commit to {HubClient.Describe(repo, revision)}";
         var attempts = Math.Max(1, _client.Options.Upload.MaxCommitAttempts);
+        // Built once, before any send and outside the ambiguity check: a local file that changed or vanished (an
+        // IOException) means nothing was sent, which must not be mistaken for a lost answer; a resend reuses the bytes.
+        var ndjson = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             Exception? ambiguous = null;
             HttpResponseMessage? response = null;
-            // Built before the send and outside the ambiguity check: a local file that changed or vanished (an IOException)
-            // means nothing was sent, which must not be mistaken for a lost answer and retried.
-            using var body = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
+            using var body = new ByteArrayContent(ndjson.Array!, ndjson.Offset, ndjson.Count);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
             var limit = _client.Options.Upload.CommitTimeout ?? _client.Options.RequestTimeout * 10;
             using var timeout = new CancellationTokenSource(limit, _client.Options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -390,7 +392,7 @@ public sealed partial class HubCommitter
     private static string Short(string? commit) => commit is null ? "(none)" : commit.Length > 10 ? commit[..10] : commit;
 
     /// <summary>The NDJSON body: header, then <c>file</c> (base64 content), <c>lfsFile</c>, <c>deletedFile</c>/<c>deletedFolder</c> lines.</summary>
-    private static async Task<HttpContent> BuildNdjsonAsync(string title, string description, string? parent, List<PreparedFile> files, List<CommitDelete> deletes,
+    private static async Task<ArraySegment<byte>> BuildNdjsonAsync(string title, string description, string? parent, List<PreparedFile> files, List<CommitDelete> deletes,
         CancellationToken cancellationToken)
     {
         var buffer = new MemoryStream();
@@ -448,8 +450,6 @@ public sealed partial class HubCommitter
         foreach (var delete in deletes)
             Line(json => json.WriteString("path", delete.IsFolder ? delete.PathInRepo + "/" : delete.PathInRepo), delete.IsFolder ? "deletedFolder" : "deletedFile");
         // The buffer itself, not a copy of it: the body can be most of MaxInlineBytesPerCommit.
-        var content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        return content;
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }
