@@ -153,7 +153,8 @@ public sealed partial class HubClient
     /// <summary>The repository's page: <c>{endpoint}/[datasets/]{id}</c>.</summary>
     public Uri RepoUrl(RepoId repo) => new($"{Options.Endpoint.AbsoluteUri.TrimEnd('/')}/{RepoUrlPath(repo)}");
 
-    private void RequireToken(string action)
+    /// <summary>Refuses a write before any request when no token is set; <paramref name="action"/> completes "A token is needed to …".</summary>
+    internal void RequireToken(string action)
     {
         if (string.IsNullOrEmpty(Options.Token))
             throw new HubUnauthorizedException($"A token is needed to {action}: set HF_TOKEN (a write token), write it to the token file, or pass --token");

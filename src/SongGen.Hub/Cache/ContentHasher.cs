@@ -102,7 +102,27 @@ public sealed class ContentHasher : IDisposable
         HashFileAsync(path, etag, progress: null, cancellationToken);
 
     /// <summary>As <see cref="HashFileAsync(string, string, CancellationToken)"/>, reporting each chunk's byte count to <paramref name="progress"/>.</summary>
-    public static async Task<string> HashFileAsync(string path, string etag, IProgress<long>? progress, CancellationToken cancellationToken)
+    public static Task<string> HashFileAsync(string path, string etag, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(etag);
+        return HashFileAsync(path, length => ForEtag(etag, length), progress, cancellationToken);
+    }
+
+    /// <summary>The content id of a local file: SHA-256 when <paramref name="sha256"/> (LFS), else the git blob SHA-1 (regular).</summary>
+    internal static Task<string> HashFileAsync(string path, bool sha256, CancellationToken cancellationToken) =>
+        HashFileAsync(path, length => ForContentId(sha256, length), progress: null, cancellationToken);
+
+    /// <summary>
+    /// A hasher for the content id the Hub gives a file of <paramref name="size"/> bytes: SHA-256 when
+    /// <paramref name="sha256"/> (LFS), else the git blob SHA-1 (regular files).
+    /// </summary>
+    internal static ContentHasher ForContentId(bool sha256, long size)
+    {
+        if (!sha256) ArgumentOutOfRangeException.ThrowIfNegative(size);
+        return new ContentHasher(isGitBlob: !sha256, sha256 && size < 0 ? -1 : size);
+    }
+
+    private static async Task<string> HashFileAsync(string path, Func<long, ContentHasher> create, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
         var options = new FileStreamOptions
@@ -115,7 +135,7 @@ public sealed class ContentHasher : IDisposable
         };
         await using var stream = new FileStream(path, options);
         // The git header must carry the real length, so a truncated blob yields its true (different) hash.
-        using ContentHasher hasher = ForEtag(etag, stream.Length);
+        using ContentHasher hasher = create(stream.Length);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(FileBufferSize);
         try
         {

@@ -156,8 +156,17 @@ public sealed class HubSync(HubClient client)
                 var target = RepoFilePath.ResolveUnder(plan.LocalDir, entry.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 var temp = target + ".songgen-sync.tmp";
-                File.Copy(cached, temp, overwrite: true);
-                File.Move(temp, target, overwrite: true);
+                try
+                {
+                    File.Copy(cached, temp, overwrite: true);
+                    File.Move(temp, target, overwrite: true);
+                }
+                catch
+                {
+                    // A temp copy left in the folder would be a local-only file that the next push uploads.
+                    File.Delete(temp);
+                    throw;
+                }
                 Interlocked.Increment(ref downloaded);
             }).ConfigureAwait(false);
         var deleted = 0;
@@ -248,7 +257,7 @@ public sealed class HubSync(HubClient client)
     }
 
     private static async Task<string> LocalIdAsync(string localDir, string path, bool isLfs, CancellationToken cancellationToken) =>
-        await ContentHasher.HashFileAsync(Path.Combine(localDir, path), isLfs ? new string('0', 64) : new string('0', 40), cancellationToken).ConfigureAwait(false);
+        await ContentHasher.HashFileAsync(Path.Combine(localDir, path), sha256: isLfs, cancellationToken).ConfigureAwait(false);
 }
 
 /// <summary>A saved plan no longer fits: the branch moved from its pinned commit, or the local folder changed.</summary>

@@ -29,8 +29,7 @@ public sealed partial class HubCommitter
     /// <exception cref="CommitOutcomeUnknownException">The commit's fate could not be settled; check the branch.</exception>
     public async Task<CommitResult> CreateCommitAsync(CommitRequest request, IProgress<UploadEvent>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(_client.Options.Token))
-            throw new HubUnauthorizedException($"A token is needed to commit to {request.Repo}: set HF_TOKEN (a write token), write it to the token file, or pass --token");
+        _client.RequireToken($"commit to {request.Repo}");
         var repo = request.Repo;
         var revision = request.Revision ?? "main";
         if (request.CreatePullRequest && revision.StartsWith("refs/pr/", StringComparison.Ordinal))
@@ -208,10 +207,8 @@ public sealed partial class HubCommitter
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)), CancellationToken = cancellationToken },
             async (file, token) =>
             {
-                // A 64-hex "etag" asks ContentHasher for sha256, a 40-hex one for the git blob sha1.
-                var kind = file.IsLfs ? new string('0', 64) : new string('0', 40);
                 await using var stream = file.Add.Open();
-                using var hasher = ContentHasher.ForEtag(kind, file.Size);
+                using var hasher = ContentHasher.ForContentId(sha256: file.IsLfs, file.Size);
                 // Small files get a small buffer: a folder of thousands of them should not churn megabytes each.
                 var size = (int)Math.Clamp(file.Size + 1, 4096, ContentHasher.FileBufferSize);
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
@@ -282,16 +279,20 @@ public sealed partial class HubCommitter
     {
         var what = $"commit to {HubClient.Describe(repo, revision)}";
         var attempts = Math.Max(1, _client.Options.Upload.MaxCommitAttempts);
+        // Built once, before any send and outside the ambiguity check: a local file that changed or vanished (an
+        // IOException) means nothing was sent, which must not be mistaken for a lost answer; a resend reuses the bytes.
+        var ndjson = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
         {
             Exception? ambiguous = null;
             HttpResponseMessage? response = null;
+            using var body = new ByteArrayContent(ndjson.Array!, ndjson.Offset, ndjson.Count);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
             var limit = _client.Options.Upload.CommitTimeout ?? _client.Options.RequestTimeout * 10;
             using var timeout = new CancellationTokenSource(limit, _client.Options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             try
             {
-                using var body = await BuildNdjsonAsync(title, description, parent, files, deletes, cancellationToken).ConfigureAwait(false);
                 response = await _client.Api.CommitAsync(repo.Type.Plural(), repo.Id, revision, createPr ? "1" : null, body, linked.Token).ConfigureAwait(false);
                 if ((int)response.StatusCode is 500 or 502 or 503 or 504 or 408)
                 {
@@ -391,7 +392,7 @@ public sealed partial class HubCommitter
     private static string Short(string? commit) => commit is null ? "(none)" : commit.Length > 10 ? commit[..10] : commit;
 
     /// <summary>The NDJSON body: header, then <c>file</c> (base64 content), <c>lfsFile</c>, <c>deletedFile</c>/<c>deletedFolder</c> lines.</summary>
-    private static async Task<HttpContent> BuildNdjsonAsync(string title, string description, string? parent, List<PreparedFile> files, List<CommitDelete> deletes,
+    private static async Task<ArraySegment<byte>> BuildNdjsonAsync(string title, string description, string? parent, List<PreparedFile> files, List<CommitDelete> deletes,
         CancellationToken cancellationToken)
     {
         var buffer = new MemoryStream();
@@ -419,23 +420,21 @@ public sealed partial class HubCommitter
         }, "header");
         foreach (var file in files.Where(f => !f.IsLfs))
         {
-            byte[] bytes;
+            // Read into one buffer sized for the expected length (no growing copies); the inline total is capped per commit.
+            using var copy = new MemoryStream((int)Math.Min(file.Size, int.MaxValue));
             await using (var stream = file.Add.Open())
-            {
-                using var copy = new MemoryStream();
                 await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-                bytes = copy.ToArray();
-            }
+            var bytes = copy.GetBuffer().AsMemory(0, (int)copy.Length);
             // What is committed must be what was hashed (and compared): a file edited since is refused, not half-sent.
-            using (var hasher = ContentHasher.ForEtag(new string('0', 40), bytes.Length))
+            using (var hasher = ContentHasher.ForContentId(sha256: false, bytes.Length))
             {
-                hasher.Append(bytes);
+                hasher.Append(bytes.Span);
                 if (!string.Equals(hasher.FinishHex(), file.LocalId, StringComparison.Ordinal))
                     throw new IOException($"{file.Add.Describe()} changed while it was being uploaded; run again");
             }
             Line(json =>
             {
-                json.WriteString("content", Convert.ToBase64String(bytes));
+                json.WriteBase64String("content", bytes.Span);
                 json.WriteString("path", file.Add.PathInRepo);
                 json.WriteString("encoding", "base64");
             }, "file");
@@ -450,8 +449,7 @@ public sealed partial class HubCommitter
             }, "lfsFile");
         foreach (var delete in deletes)
             Line(json => json.WriteString("path", delete.IsFolder ? delete.PathInRepo + "/" : delete.PathInRepo), delete.IsFolder ? "deletedFolder" : "deletedFile");
-        var content = new ByteArrayContent(buffer.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        return content;
+        // The buffer itself, not a copy of it: the body can be most of MaxInlineBytesPerCommit.
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 }

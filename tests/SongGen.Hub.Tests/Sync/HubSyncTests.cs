@@ -125,6 +125,24 @@ public sealed class HubSyncTests
     }
 
     [Fact]
+    public async Task A_pulled_file_that_cannot_be_put_in_place_leaves_no_temp_file_for_the_next_push()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var (repo, _) = await SeedAsync(h);
+        // Locally "same.txt" is a folder: the pulled file cannot replace it.
+        var target = UploadHarness.Folder(h, new Dictionary<string, byte[]> { ["same.txt/inner.txt"] = UploadHarness.Text("inner") });
+        var sync = new HubSync(h.Client);
+        var plan = await h.Run(ct => sync.PlanAsync(new SyncRequest(SyncDirection.Pull, target, repo) { PathInRepo = "ckpt" }, ct));
+        Assert.Contains(plan.Actions, a => a.Path == "same.txt" && a.Action == SyncAction.Download);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => h.Run(ct => sync.ApplyAsync(plan, cancellationToken: ct)));
+
+        Assert.DoesNotContain(ClientTestData.FilesUnder(target), p => p.Contains(".tmp", StringComparison.Ordinal));
+        Assert.Equal(UploadHarness.Text("inner"), File.ReadAllBytes(Path.Combine(target, "same.txt", "inner.txt")));
+    }
+
+    [Fact]
     public async Task Pull_into_a_new_folder_fetches_everything_and_ignores_gitattributes()
     {
         await using var hub = await UploadHarness.StartAsync();

@@ -241,6 +241,30 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_file_changed_after_hashing_fails_with_a_local_error_and_no_commit_is_sent_or_retried()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var folder = UploadHarness.Folder(h, new Dictionary<string, byte[]> { ["config.json"] = UploadHarness.Text("{\"a\": 1}\n") });
+        var committer = new HubCommitter(h.Client);
+        var start = await UploadHarness.HeadAsync(h, repo);
+        hub.Emulator.ClearRequests();
+        // Same size, other bytes, written once hashing is over and just before the commit body is built.
+        var progress = new SyncProgress<UploadEvent>(e =>
+        {
+            if (e.Kind == UploadEventKind.Committing) UploadHarness.Write(folder, "config.json", UploadHarness.Text("{\"a\": 2}\n"));
+        });
+
+        var error = await Assert.ThrowsAsync<IOException>(() => h.Run(ct => committer.CreateCommitAsync(
+            new CommitRequest(repo, [CommitAdd.FromFile("config.json", Path.Combine(folder, "config.json"))]), progress, ct)));
+
+        Assert.Contains("changed while it was being uploaded", error.Message, StringComparison.Ordinal);
+        Assert.Empty(UploadHarness.Commits(hub));
+        Assert.Equal(start, await UploadHarness.HeadAsync(h, repo));
+    }
+
+    [Fact]
     public async Task A_commit_applied_but_whose_answer_was_lost_is_recognised_from_the_head_and_not_sent_again()
     {
         await using var hub = await UploadHarness.StartAsync();
