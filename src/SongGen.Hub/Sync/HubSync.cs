@@ -43,13 +43,14 @@ public sealed class HubSync(HubClient client)
             ? HubCommitter.ListLocalFiles(localDir)
                 // The repo's own .gitattributes is left out of the remote side, so a local copy at the root is too.
                 .Where(p => prefix.Length > 0 || p != GitAttributes)
-                .ToDictionary(p => p, p => new FileInfo(Path.Combine(localDir, p)).Length, StringComparer.Ordinal)
-            : new Dictionary<string, long>(StringComparer.Ordinal);
+                .ToDictionary(p => p, p => new FileInfo(Path.Combine(localDir, p)), StringComparer.Ordinal)
+            : new Dictionary<string, FileInfo>(StringComparer.Ordinal);
 
         var entries = new List<SyncEntry>();
         foreach (var path in local.Keys.Union(remote.Keys).Order(StringComparer.Ordinal))
         {
-            var hasLocal = local.TryGetValue(path, out var localSize);
+            var hasLocal = local.TryGetValue(path, out var localFile);
+            long localSize = localFile?.Length ?? 0;
             var hasRemote = remote.TryGetValue(path, out var entry);
             var remoteId = entry is null ? null : entry.Lfs?.Oid ?? entry.Oid;
             var isLfs = entry?.Lfs is not null;
@@ -71,6 +72,7 @@ public sealed class HubSync(HubClient client)
                 State = state,
                 Action = ActionFor(request.Direction, state, request.Delete),
                 LocalSize = hasLocal ? localSize : null,
+                LocalModified = localFile?.LastWriteTimeUtc,
                 RemoteSize = entry?.Size,
                 LocalId = localId,
                 RemoteId = remoteId,
@@ -222,10 +224,15 @@ public sealed class HubSync(HubClient client)
         {
             if (plan.Direction == SyncDirection.Pull && entry.Action == SyncAction.Download) continue; // overwritten anyway
             var path = RepoFilePath.ResolveUnder(plan.LocalDir, entry.Path);
-            long? size = File.Exists(path) ? new FileInfo(path).Length : null;
+            var file = new FileInfo(path);
+            long? size = file.Exists ? file.Length : null;
             if (size != entry.LocalSize)
                 throw new SyncPlanStaleException(
                     $"'{entry.Path}' in {plan.LocalDir} changed since the plan ({Describe(entry.LocalSize)} then, {Describe(size)} now): make a new plan");
+            // A same-size edit moves the modification time (as rsync and make assume); plans saved before it was recorded skip this.
+            if (file.Exists && entry.LocalModified is { } modified && file.LastWriteTimeUtc != modified)
+                throw new SyncPlanStaleException(
+                    $"'{entry.Path}' in {plan.LocalDir} was modified since the plan ({modified:O} then, {file.LastWriteTimeUtc:O} now): make a new plan");
         }
     }
 

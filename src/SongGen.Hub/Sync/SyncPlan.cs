@@ -44,6 +44,8 @@ public sealed record SyncEntry
     [JsonPropertyName("state")] public required SyncState State { get; init; }
     [JsonPropertyName("action")] public required SyncAction Action { get; init; }
     [JsonPropertyName("local_size")] public long? LocalSize { get; init; }
+    /// <summary>The local file's last write time (UTC) when the plan was made; a saved plan is refused if it moved.</summary>
+    [JsonPropertyName("local_mtime")] public DateTime? LocalModified { get; init; }
     [JsonPropertyName("remote_size")] public long? RemoteSize { get; init; }
     [JsonPropertyName("local_id")] public string? LocalId { get; init; }
     [JsonPropertyName("remote_id")] public string? RemoteId { get; init; }

@@ -214,6 +214,25 @@ public sealed class HubSyncTests
     }
 
     [Fact]
+    public async Task A_saved_plan_is_refused_after_a_same_size_edit_of_a_file_it_found_unchanged()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var (repo, folder) = await SeedAsync(h);
+        var sync = new HubSync(h.Client);
+        var plan = await h.Run(ct => sync.PlanAsync(new SyncRequest(SyncDirection.Push, folder, repo) { PathInRepo = "ckpt" }, ct));
+        var saved = new StringWriter();
+        plan.WriteJsonLines(saved);
+        var same = Path.Combine(folder, "same.txt");
+        var planned = File.GetLastWriteTimeUtc(same);
+        UploadHarness.Write(folder, "same.txt", UploadHarness.Text("SAME")); // same size, other content
+        File.SetLastWriteTimeUtc(same, planned.AddSeconds(2));
+
+        var error = await h.RunFails<SyncPlanStaleException>(ct => sync.ApplyAsync(SyncPlan.ReadJsonLines(new StringReader(saved.ToString()), "plan.jsonl"), cancellationToken: ct));
+        Assert.Contains("same.txt", error.Message);
+    }
+
+    [Fact]
     public async Task Malformed_plan_files_are_refused_with_the_line_number()
     {
         var error = Assert.Throws<FormatException>(() => SyncPlan.ReadJsonLines(new StringReader("{\"type\":\"file\",\"path\":\"a\"}\n"), "p.jsonl"));
