@@ -5,10 +5,7 @@ namespace SongGen.Tui;
 /// <summary>Writes the token where Python's <c>huggingface_hub</c> reads it: <c>HF_TOKEN_PATH</c> or <c>$HF_HOME/token</c>, mode 0600.</summary>
 internal static class TokenStore
 {
-    public static string Path(TuiOptions options) =>
-        options.TokenFile ?? (Environment.GetEnvironmentVariable("HF_TOKEN_PATH") is { Length: > 0 } path
-            ? path
-            : System.IO.Path.Combine(HubEnvironment.HfHome(Environment.GetEnvironmentVariable), "token"));
+    public static string Path(TuiOptions options) => options.TokenFile ?? HubEnvironment.TokenFile(Environment.GetEnvironmentVariable);
 
     public static string Save(TuiOptions options, string token)
     {
