@@ -38,6 +38,12 @@ public sealed class DownloadQueue : IDisposable
     /// <summary>Why the persisted queue could not be read (it is then kept aside, never overwritten silently), or null.</summary>
     public string? LoadError { get; }
 
+    /// <summary>
+    /// Why the latest save of the queue failed (disk full, no permission), or null once one succeeds. The downloads go
+    /// on; only a restart would not resume them.
+    /// </summary>
+    public string? SaveError { get; private set; }
+
     public string FilePath => _file;
 
     public IReadOnlyList<DownloadJob> Jobs
@@ -272,10 +278,20 @@ public sealed class DownloadQueue : IDisposable
         lock (_gate)
         {
             if (LoadError is not null) return; // the unreadable file stays as it was for the user to look at
-            Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
-            var temp = _file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(_jobs, DownloadQueueJsonContext.Default.ListDownloadJob));
-            File.Move(temp, _file, overwrite: true);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+                var temp = _file + ".tmp";
+                File.WriteAllText(temp, JsonSerializer.Serialize(_jobs, DownloadQueueJsonContext.Default.ListDownloadJob));
+                File.Move(temp, _file, overwrite: true);
+                SaveError = null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Thrown on a download thread it would end the run before the next job starts; on the UI thread it
+                // would lose the key press. Reported on the Downloads screen instead.
+                SaveError = $"The download queue could not be saved to {_file} ({ex.Message}); a restart will not resume it";
+            }
         }
     }
 
