@@ -12,8 +12,10 @@ internal static class TokenStore
         var path = Path(options);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var temp = path + ".tmp";
-        // Created 0600 before the secret is written, so it is never readable by others, not even briefly.
-        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        // Created 0600 before the secret is written, so it is never readable by others, not even briefly. A temp file
+        // left by a crash is removed first: opening it would keep its old mode while the secret goes in.
+        File.Delete(temp);
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temp, create))
         using (var writer = new StreamWriter(stream))
