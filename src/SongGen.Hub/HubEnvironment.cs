@@ -53,7 +53,7 @@ public static class HubEnvironment
     {
         if (NonEmpty(variable("HF_TOKEN")?.Trim()) is { } token) return token;
         if (NonEmpty(variable("HUGGING_FACE_HUB_TOKEN")?.Trim()) is { } legacy) return legacy;
-        var path = NonEmpty(variable("HF_TOKEN_PATH")) is { } p ? ExpandPath(p, variable) : Path.Combine(hfHome ?? HfHome(variable), "token");
+        var path = TokenFile(variable, hfHome);
         try
         {
             return File.Exists(path) ? NonEmpty(File.ReadAllText(path).Trim()) : null;
@@ -67,6 +67,13 @@ public static class HubEnvironment
             return null;
         }
     }
+
+    /// <summary>
+    /// The token file that <see cref="ResolveToken"/> reads and a login writes (as <c>hf auth login</c>):
+    /// <c>HF_TOKEN_PATH</c> with <c>~</c> and <c>$VAR</c> expanded, else <c>$HF_HOME/token</c>.
+    /// </summary>
+    public static string TokenFile(Func<string, string?> variable, string? hfHome = null) =>
+        NonEmpty(variable("HF_TOKEN_PATH")) is { } path ? ExpandPath(path, variable) : Path.Combine(hfHome ?? HfHome(variable), "token");
 
     private static TimeSpan? TryParseSeconds(string? value) =>
         double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0

@@ -59,6 +59,31 @@ public sealed class DownloadQueueTests
         }
     }
 
+    [Fact]
+    public void A_queue_file_that_cannot_be_written_is_reported_and_the_queue_goes_on()
+    {
+        var folder = Directory.CreateTempSubdirectory("songgen-tui-queue-").FullName;
+        try
+        {
+            // The queue's folder is a file: every save fails.
+            var blocker = Path.Combine(folder, "not-a-folder");
+            File.WriteAllText(blocker, "");
+            var file = Path.Combine(blocker, "queue.json");
+            using var client = new HubClient(new HubClientOptions { Endpoint = new Uri("http://127.0.0.1:1"), CacheDir = Path.Combine(folder, "cache") });
+            using var queue = new DownloadQueue(new HubDownloader(client), file);
+
+            var job = queue.Enqueue(RepoId.Parse("a/b"), "main", [("x.bin", 1)]);
+            Assert.NotNull(queue.SaveError);
+            Assert.Contains(file, queue.SaveError);
+            queue.TogglePause(job.Id);
+            Assert.Equal(DownloadJobState.Paused, Assert.Single(queue.Jobs).State);
+        }
+        finally
+        {
+            TuiHarness.DeleteFolder(folder);
+        }
+    }
+
     [Theory]
     [InlineData("model.safetensors")]
     [InlineData("a/x[1].bin")]

@@ -31,9 +31,7 @@ internal static class TuiCommand
                 QueueFile = Path.GetFullPath(parse.GetValue(queueFile) ?? SongGenTui.DefaultQueueFile(context.Environment)),
                 Driver = parse.GetValue(driver),
                 // Where `hf auth login` writes it, from the same environment the client options came from.
-                TokenFile = context.Environment("HF_TOKEN_PATH") is { Length: > 0 } tokenPath
-                    ? tokenPath
-                    : Path.Combine(HubEnvironment.HfHome(context.Environment), "token"),
+                TokenFile = HubEnvironment.TokenFile(context.Environment),
             };
             SongGenTui.Run(options, tuiOptions);
             return Task.FromResult(0);

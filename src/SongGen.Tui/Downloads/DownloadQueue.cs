@@ -38,6 +38,12 @@ public sealed class DownloadQueue : IDisposable
     /// <summary>Why the persisted queue could not be read (it is then kept aside, never overwritten silently), or null.</summary>
     public string? LoadError { get; }
 
+    /// <summary>
+    /// Why the latest save of the queue failed (disk full, no permission), or null once one succeeds. The downloads go
+    /// on; only a restart would not resume them.
+    /// </summary>
+    public string? SaveError { get; private set; }
+
     public string FilePath => _file;
 
     public IReadOnlyList<DownloadJob> Jobs
@@ -130,7 +136,7 @@ public sealed class DownloadQueue : IDisposable
 
     private void Pump()
     {
-        List<DownloadJob> toRun = [];
+        List<(DownloadJob Job, CancellationTokenSource Stop)> toRun = [];
         lock (_gate)
         {
             if (!_started || _disposed) return;
@@ -143,17 +149,18 @@ public sealed class DownloadQueue : IDisposable
                 job.Notice = null;
                 job.Stop = new CancellationTokenSource();
                 running++;
-                toRun.Add(job);
+                toRun.Add((job, job.Stop));
             }
         }
         if (toRun.Count == 0) return;
         SaveAndNotify();
-        foreach (var job in toRun) _ = Task.Run(() => RunAsync(job));
+        foreach (var (job, stop) in toRun) _ = Task.Run(() => RunAsync(job, stop));
     }
 
-    private async Task RunAsync(DownloadJob job)
+    /// <summary>One run of <paramref name="job"/>; <paramref name="stop"/> is this run's own source (a resume makes a new one).</summary>
+    private async Task RunAsync(DownloadJob job, CancellationTokenSource stop)
     {
-        var token = job.Stop!.Token;
+        var token = stop.Token;
         try
         {
             var request = new SnapshotRequest(RepoId.Parse(job.Repo, RepoTypeExtensions.ParseRepoType(job.RepoType)))
@@ -195,8 +202,13 @@ public sealed class DownloadQueue : IDisposable
         }
         finally
         {
-            job.Stop?.Dispose();
-            job.Stop = null;
+            // Under the lock: a pause or cancel cancels job.Stop under it too, so it never meets a disposed source; and a
+            // resume may already have started the next run with a new source, which must stay.
+            lock (_gate)
+            {
+                if (job.Stop == stop) job.Stop = null;
+                stop.Dispose();
+            }
         }
         SaveAndNotify();
         Pump();
@@ -266,10 +278,20 @@ public sealed class DownloadQueue : IDisposable
         lock (_gate)
         {
             if (LoadError is not null) return; // the unreadable file stays as it was for the user to look at
-            Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
-            var temp = _file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(_jobs, DownloadQueueJsonContext.Default.ListDownloadJob));
-            File.Move(temp, _file, overwrite: true);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+                var temp = _file + ".tmp";
+                File.WriteAllText(temp, JsonSerializer.Serialize(_jobs, DownloadQueueJsonContext.Default.ListDownloadJob));
+                File.Move(temp, _file, overwrite: true);
+                SaveError = null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Thrown on a download thread it would end the run before the next job starts; on the UI thread it
+                // would lose the key press. Reported on the Downloads screen instead.
+                SaveError = $"The download queue could not be saved to {_file} ({ex.Message}); a restart will not resume it";
+            }
         }
     }
 
@@ -291,13 +313,12 @@ public sealed class DownloadQueue : IDisposable
     /// <summary>Stops the running jobs without changing their saved state, so the next start resumes them.</summary>
     public void Dispose()
     {
-        List<DownloadJob> running;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
-            running = _jobs.Where(j => j.State == DownloadJobState.Running).ToList();
+            // Under the lock, as the runs dispose their sources under it.
+            foreach (var job in _jobs.Where(j => j.State == DownloadJobState.Running)) job.Stop?.Cancel();
         }
-        foreach (var job in running) job.Stop?.Cancel();
     }
 }

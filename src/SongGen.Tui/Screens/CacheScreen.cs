@@ -107,11 +107,15 @@ internal sealed class CacheScreen : TuiScreen
         var what = target.Commit is null ? target.Repo.ToString() : $"{target.Repo} revision {target.Commit[..12]}";
         Context.Confirm($"Delete {what} from the cache? It frees {Format.Bytes(plan.BytesFreed)} ({plan.Deletions.Count} paths).", () =>
         {
-            var result = _cache.Execute(plan);
-            Context.ShowStatus(result.Failures.Count == 0
-                ? $"Deleted {what}: {Format.Bytes(result.BytesFreed)} freed" + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} skipped (in use by a download)" : "")
-                : $"Deleting {what}: {result.Failures.Count} failures, first {result.Failures[0].Path}: {result.Failures[0].Message}", result.Failures.Count > 0);
-            Rescan();
+            Context.ShowStatus($"Deleting {what}…", false);
+            // Deleting gigabytes of blobs takes a while: off the UI thread, like the scan and the verify.
+            Context.RunInBackground($"deleting {what}", _ => Task.FromResult(_cache.Execute(plan)), result =>
+            {
+                Context.ShowStatus(result.Failures.Count == 0
+                    ? $"Deleted {what}: {Format.Bytes(result.BytesFreed)} freed" + (result.Skipped.Count > 0 ? $", {result.Skipped.Count} skipped (in use by a download)" : "")
+                    : $"Deleting {what}: {result.Failures.Count} failures, first {result.Failures[0].Path}: {result.Failures[0].Message}", result.Failures.Count > 0);
+                Rescan();
+            }, Context.Lifetime.Token);
         }, () => Context.ShowStatus("Nothing deleted", false));
     }
 }

@@ -100,7 +100,7 @@ internal sealed class DownloadsScreen : TuiScreen
         if (job is null)
         {
             Sync(_fileRows, []);
-            _detail.Text = Context.Queue.LoadError ?? "The queue is empty: select files on a repo screen and press d.";
+            _detail.Text = Context.Queue.LoadError ?? Context.Queue.SaveError ?? "The queue is empty: select files on a repo screen and press d.";
             return;
         }
         _detail.Text = job.State switch
@@ -112,6 +112,7 @@ internal sealed class DownloadsScreen : TuiScreen
             DownloadJobState.Cancelled => "cancelled (r starts it again)",
             _ => "queued",
         };
+        if (Context.Queue.SaveError is { } saveError) _detail.Text = $"error: {saveError}\n{_detail.Text}";
         Sync(_fileRows, job.Files.Select(file =>
             $"{Format.Cell(file.Status, 12)}{Format.Cell(file.Path, 36)}{Format.Percent(file.Bytes, file.Size)} [{Format.Bar(file.Bytes, file.Size, 20)}] {Format.Bytes(file.Bytes)} / {Format.Bytes(file.Size)}"
                           + (file.Message is { } message && file.Status == "failed" ? "  " + message : "")).ToList());

@@ -73,6 +73,20 @@ public sealed class HubEnvironmentTests : IDisposable
         Assert.Null(HubEnvironment.FromVariables(Vars(("HOME", _home), ("HF_TOKEN", ""))).Token);
     }
 
+    [Fact]
+    public void TheTokenFileALoginWritesIsTheOneTheTokenIsReadFrom()
+    {
+        // "~/…" and "$HOME/…" as a shell profile sets them: a login must not write a literal "~" folder.
+        Assert.Equal(Path.Combine(_home, "tokens", "hf"), HubEnvironment.TokenFile(Vars(("HOME", _home), ("HF_TOKEN_PATH", "~/tokens/hf"))));
+        Assert.Equal(Path.Combine(_home, "tokens", "hf"), HubEnvironment.TokenFile(Vars(("HOME", _home), ("HF_TOKEN_PATH", "${HOME}/tokens/hf"))));
+        Assert.Equal(Path.Combine(_home, "hf-home", "token"), HubEnvironment.TokenFile(Vars(("HOME", _home), ("HF_HOME", Path.Combine(_home, "hf-home")))));
+
+        var variables = Vars(("HOME", _home), ("HF_TOKEN_PATH", "~/tokens/hf"));
+        Directory.CreateDirectory(Path.Combine(_home, "tokens"));
+        File.WriteAllText(HubEnvironment.TokenFile(variables), "hf_saved");
+        Assert.Equal("hf_saved", HubEnvironment.FromVariables(variables).Token);
+    }
+
     [Theory]
     [InlineData("1", true)]
     [InlineData("ON", true)]
