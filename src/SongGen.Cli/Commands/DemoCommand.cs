@@ -103,9 +103,9 @@ internal static class DemoCommand
             o.WriteLine("9. upload the same folder again");
             var unchangedLines = new SkipUnchanged(new UploadProgressPrinter(o, ProgressMode.Plain));
             var second = await committer.UploadFolderAsync(upload, unchangedLines, ct);
-            o.WriteLine(second.NothingToCommit
-                ? $"   no changes, no commit: {second.FilesUnchanged} file(s) unchanged, head still {second.CommitOid}"
-                : $"   unexpected: {second.Commits.Count} commit(s) made, head {second.CommitOid}");
+            if (!second.NothingToCommit)
+                throw new InvalidOperationException($"re-uploading an unchanged folder made {second.Commits.Count} commit(s) (head {second.CommitOid}); it must make none");
+            o.WriteLine($"   no changes, no commit: {second.FilesUnchanged} file(s) unchanged, head still {second.CommitOid}");
 
             o.WriteLine();
             o.WriteLine($"10. sync diff {folder} {target}");
