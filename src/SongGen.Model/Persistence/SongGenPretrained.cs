@@ -233,11 +233,14 @@ public static partial class SongGenPretrained
     private static bool IsFloating(ScalarType type) =>
         type is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64;
 
-    /// <summary>Reads the checkpoint keys <paramref name="belongs"/> selects (prefix removed) and loads them, not strictly.</summary>
+    /// <summary>
+    /// Loads the checkpoint keys <paramref name="belongs"/> selects (prefix removed), not strictly. The weights are
+    /// mapped, not copied (as <see cref="CheckpointFolder"/> does): they are read once, into the module's parameters.
+    /// </summary>
     private static LoadReport LoadPart(nn.Module module, ShardedCheckpoint checkpoint, Func<string, bool> belongs, string prefix)
     {
         var names = checkpoint.Names.Where(belongs).ToList();
-        var tensors = checkpoint.ReadStateDict(names);
+        var tensors = checkpoint.MapStateDict(names);
         try
         {
             var stateDict = tensors.ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
