@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using SongGen.Checkpoints;
 using SongGen.Checkpoints.Binding;
 using SongGen.Checkpoints.Safetensors;
@@ -16,7 +15,7 @@ namespace SongGen.Model.Persistence;
 /// and optionally the tokenizer files. Released folders also hold MERT (<c>mert_model.*</c>) and the X-Codec
 /// (<c>audio_encoder.*</c>): those belong to the audio part and are reported, not loaded.
 /// </summary>
-public static partial class SongGenPretrained
+public static class SongGenPretrained
 {
     /// <summary>Checkpoint prefixes of the audio part: MERT and the X-Codec.</summary>
     public static IReadOnlyList<string> AudioPartPrefixes => SongGenModelShapes.ExternalPrefixes;
@@ -113,13 +112,10 @@ public static partial class SongGenPretrained
         foreach (var file in Directory.EnumerateFiles(target))
         {
             var name = Path.GetFileName(file);
-            if (!written.Contains(name) && (name is ShardedCheckpoint.SingleFileName or ShardedCheckpoint.IndexFileName || ShardName().IsMatch(name)))
+            if (!written.Contains(name) && ShardedCheckpoint.IsWeightFileName(name))
                 File.Delete(file);
         }
     }
-
-    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
-    private static partial Regex ShardName();
 
     /// <summary>transformers' name of a dtype (<c>torch_dtype</c>).</summary>
     public static string DtypeName(ScalarType dtype) => dtype switch
