@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using TorchSharp;
 
 namespace SongGen.Checkpoints.Safetensors;
@@ -7,7 +8,7 @@ namespace SongGen.Checkpoints.Safetensors;
 /// A safetensors checkpoint that is either one <c>model.safetensors</c> or shards listed by
 /// <c>model.safetensors.index.json</c> (its <c>weight_map</c>). Shards are opened when first read from.
 /// </summary>
-public sealed class ShardedCheckpoint : IDisposable
+public sealed partial class ShardedCheckpoint : IDisposable
 {
     public const string SingleFileName = "model.safetensors";
     public const string IndexFileName = "model.safetensors.index.json";
@@ -16,6 +17,16 @@ public sealed class ShardedCheckpoint : IDisposable
     public const long DefaultMaxShardBytes = 5_000_000_000;
 
     private const long MaxIndexBytes = 100_000_000;
+
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one a save writes weights to (<c>model.safetensors</c>, the index, or a
+    /// <c>model-0000i-of-0000N.safetensors</c> shard): the files a later save into the same folder replaces or removes.
+    /// </summary>
+    public static bool IsWeightFileName(string fileName) =>
+        fileName is SingleFileName or IndexFileName || ShardFileName().IsMatch(fileName);
+
+    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
+    private static partial Regex ShardFileName();
 
     private readonly string _folder;
     private readonly Dictionary<string, string> _weightMap;

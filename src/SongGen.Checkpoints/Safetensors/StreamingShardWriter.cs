@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using TorchSharp;
 
 namespace SongGen.Checkpoints.Safetensors;
@@ -51,7 +50,7 @@ public sealed class ShardPlan
 /// in order. Layout, shard assignment, names and index are byte for byte those of <see cref="SafetensorsWriter.Write"/>
 /// and <see cref="ShardedCheckpoint.Save"/>, so a converter can stream a checkpoint of any size through a small buffer.
 /// </summary>
-public static partial class StreamingShardWriter
+public static class StreamingShardWriter
 {
     /// <summary>
     /// Fills shards greedily in the given order, as <see cref="ShardedCheckpoint.Save"/> does: a tensor that would take
@@ -247,13 +246,10 @@ public static partial class StreamingShardWriter
         foreach (var file in Directory.EnumerateFiles(folder))
         {
             var name = System.IO.Path.GetFileName(file);
-            if (!keep.Contains(name) && (name is ShardedCheckpoint.SingleFileName or ShardedCheckpoint.IndexFileName || ShardName().IsMatch(name)))
+            if (!keep.Contains(name) && ShardedCheckpoint.IsWeightFileName(name))
             {
                 File.Delete(file);
             }
         }
     }
-
-    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
-    private static partial Regex ShardName();
 }

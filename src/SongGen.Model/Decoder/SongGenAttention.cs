@@ -72,49 +72,32 @@ public sealed class SongGenAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = hiddenStates.shape[0], s = hiddenStates.shape[1];
-        long kvWidth = NumKeyValueHeads * HeadDim;
         Tensor q, key, value;
         long pastLength = 0;
         var reused = false;
-        if (keyValueStates is null && b * s >= FusedProjectionMinRows)
+        if (keyValueStates is null)
         {
-            // Self-attention over many positions: one matmul against the concatenated q/k/v weights.
-            var qkv = nn.functional.linear(hiddenStates, cat([q_proj.weight!, k_proj.weight!, v_proj.weight!], 0)).split([EmbedDim, kvWidth, kvWidth], -1);
-            q = qkv[0].view(b, s, NumHeads, HeadDim).transpose(1, 2);
-            key = qkv[1].view(b, s, NumKeyValueHeads, HeadDim).transpose(1, 2);
-            value = qkv[2].view(b, s, NumKeyValueHeads, HeadDim).transpose(1, 2);
-        }
-        else
-        {
-            q = q_proj.forward(hiddenStates).view(b, s, NumHeads, HeadDim).transpose(1, 2);   // (B,H,S,d)
-            key = value = null!;
-        }
-
-        if (keyValueStates is not null && pastKeyValue is { } cachedCross)
-        {
-            (key, value) = cachedCross;
-            reused = true;
-        }
-        else
-        {
-            var source = keyValueStates ?? hiddenStates;
-            long m = source.shape[1];
-            if (keyValueStates is not null && b * m >= FusedProjectionMinRows)
-            {
-                var kv = nn.functional.linear(source, cat([k_proj.weight!, v_proj.weight!], 0)).split([kvWidth, kvWidth], -1);
-                key = kv[0].view(b, m, NumKeyValueHeads, HeadDim).transpose(1, 2);
-                value = kv[1].view(b, m, NumKeyValueHeads, HeadDim).transpose(1, 2);
-            }
-            else if (key is null)
-            {
-                key = k_proj.forward(source).view(b, m, NumKeyValueHeads, HeadDim).transpose(1, 2);   // (B,kvH,M,d)
-                value = v_proj.forward(source).view(b, m, NumKeyValueHeads, HeadDim).transpose(1, 2);
-            }
-            if (keyValueStates is null && pastKeyValue is { } cachedSelf)
+            var qkv = Project(hiddenStates, q_proj, k_proj, v_proj);   // (B,H,S,d), (B,kvH,S,d) ×2
+            (q, key, value) = (qkv[0], qkv[1], qkv[2]);
+            if (pastKeyValue is { } cachedSelf)
             {
                 pastLength = cachedSelf.Key.shape[2];
                 key = cat([cachedSelf.Key, key], 2);
                 value = cat([cachedSelf.Value, value], 2);
+            }
+        }
+        else
+        {
+            q = Project(hiddenStates, q_proj)[0];
+            if (pastKeyValue is { } cachedCross)
+            {
+                (key, value) = cachedCross;
+                reused = true;
+            }
+            else
+            {
+                var kv = Project(keyValueStates, k_proj, v_proj);       // (B,kvH,M,d) ×2
+                (key, value) = (kv[0], kv[1]);
             }
         }
         long keyLength = key.shape[2];
@@ -144,6 +127,20 @@ public sealed class SongGenAttention : nn.Module
         var output = out_proj.forward(context.transpose(1, 2).contiguous().view(b, s, EmbedDim));
         // A reused cross-attention cache is returned as is (the caller keeps owning it).
         return reused ? (output.MoveToOuterDisposeScope(), (key, value)) : (output.MoveToOuterDisposeScope(), (key.MoveToOuterDisposeScope(), value.MoveToOuterDisposeScope()));
+    }
+
+    /// <summary>
+    /// The <paramref name="projections"/> of <paramref name="source"/> (B, M, E), each viewed as (B, heads, M, d). From
+    /// <see cref="FusedProjectionMinRows"/> rows on, several run as one matmul against their concatenated weights.
+    /// </summary>
+    private Tensor[] Project(Tensor source, params Linear[] projections)
+    {
+        long b = source.shape[0], m = source.shape[1];
+        var outputs = projections.Length > 1 && b * m >= FusedProjectionMinRows
+            ? nn.functional.linear(source, cat(projections.Select(p => (Tensor)p.weight!).ToList(), 0))
+                .split(projections.Select(p => p.weight!.shape[0]).ToArray(), -1)
+            : projections.Select(p => p.forward(source)).ToArray();
+        return outputs.Select(o => o.view(b, m, -1, HeadDim).transpose(1, 2)).ToArray();
     }
 
     /// <summary>(B, kvH, L, d) → (B, H, L, d), each key/value head repeated for <c>H / kvH</c> consecutive query heads.</summary>

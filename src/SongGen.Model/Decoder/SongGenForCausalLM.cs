@@ -172,12 +172,12 @@ public sealed class SongGenForCausalLM : nn.Module
     private (Tensor Logits, Tensor? VocalLogits) Heads(Tensor h)
     {
         long b = h.shape[0], s = h.shape[1];
-        var heads = vocal_lm_heads is null ? lm_heads.ToList() : lm_heads.Concat(vocal_lm_heads).ToList();
         if (b * s < SongGenAttention.FusedProjectionMinRows)
         {
             var logits = stack(lm_heads.Select(head => head.forward(h)), 1);
             return (logits, vocal_lm_heads is null ? null : stack(vocal_lm_heads.Select(head => head.forward(h)), 1));
         }
+        var heads = vocal_lm_heads is null ? lm_heads.ToList() : lm_heads.Concat(vocal_lm_heads).ToList();
         long v = Config.VocabSize;
         var all = nn.functional.linear(h, cat(heads.Select(head => (Tensor)head.weight!).ToList(), 0))
             .view(b, s, heads.Count, v).permute(0, 2, 1, 3).contiguous();                  // (B, K'+K, S, V)

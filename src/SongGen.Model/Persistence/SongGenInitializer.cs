@@ -160,7 +160,8 @@ public static class SongGenInitializer
         if (File.Exists(Path.Combine(folder, ShardedCheckpoint.IndexFileName)) || File.Exists(Path.Combine(folder, ShardedCheckpoint.SingleFileName)))
         {
             using var checkpoint = ShardedCheckpoint.Open(folder);
-            return checkpoint.ReadStateDict(checkpoint.Names.Where(IsEncoderKey).ToList());
+            // Mapped, not copied: the tensors are read once, into the encoder's parameters.
+            return checkpoint.MapStateDict(checkpoint.Names.Where(IsEncoderKey).ToList());
         }
         var pickle = Path.Combine(folder, PickleFileName);
         if (!File.Exists(pickle))

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using SongGen.Checkpoints;
 using SongGen.Checkpoints.Binding;
 using SongGen.Checkpoints.Safetensors;
@@ -16,7 +15,7 @@ namespace SongGen.Model.Persistence;
 /// and optionally the tokenizer files. Released folders also hold MERT (<c>mert_model.*</c>) and the X-Codec
 /// (<c>audio_encoder.*</c>): those belong to the audio part and are reported, not loaded.
 /// </summary>
-public static partial class SongGenPretrained
+public static class SongGenPretrained
 {
     /// <summary>Checkpoint prefixes of the audio part: MERT and the X-Codec.</summary>
     public static IReadOnlyList<string> AudioPartPrefixes => SongGenModelShapes.ExternalPrefixes;
@@ -113,13 +112,10 @@ public static partial class SongGenPretrained
         foreach (var file in Directory.EnumerateFiles(target))
         {
             var name = Path.GetFileName(file);
-            if (!written.Contains(name) && (name is ShardedCheckpoint.SingleFileName or ShardedCheckpoint.IndexFileName || ShardName().IsMatch(name)))
+            if (!written.Contains(name) && ShardedCheckpoint.IsWeightFileName(name))
                 File.Delete(file);
         }
     }
-
-    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
-    private static partial Regex ShardName();
 
     /// <summary>transformers' name of a dtype (<c>torch_dtype</c>).</summary>
     public static string DtypeName(ScalarType dtype) => dtype switch
@@ -233,11 +229,14 @@ public static partial class SongGenPretrained
     private static bool IsFloating(ScalarType type) =>
         type is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64;
 
-    /// <summary>Reads the checkpoint keys <paramref name="belongs"/> selects (prefix removed) and loads them, not strictly.</summary>
+    /// <summary>
+    /// Loads the checkpoint keys <paramref name="belongs"/> selects (prefix removed), not strictly. The weights are
+    /// mapped, not copied (as <see cref="CheckpointFolder"/> does): they are read once, into the module's parameters.
+    /// </summary>
     private static LoadReport LoadPart(nn.Module module, ShardedCheckpoint checkpoint, Func<string, bool> belongs, string prefix)
     {
         var names = checkpoint.Names.Where(belongs).ToList();
-        var tensors = checkpoint.ReadStateDict(names);
+        var tensors = checkpoint.MapStateDict(names);
         try
         {
             var stateDict = tensors.ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);

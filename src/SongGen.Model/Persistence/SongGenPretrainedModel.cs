@@ -68,12 +68,16 @@ public sealed class SongGenPretrainedModel : IDisposable
     /// <summary>Moves both modules to <paramref name="device"/> and, when given, casts their weights to <paramref name="dtype"/>.</summary>
     public void To(Device device, ScalarType? dtype = null)
     {
-        Model.to(device);
-        TextEncoder.to(device);
         if (dtype is { } type)
         {
-            Model.to(type);
-            TextEncoder.to(type);
+            // One conversion per tensor: a CPU-to-GPU move casts on the CPU first, so float32 weights never take GPU memory.
+            Model.to(device, type);
+            TextEncoder.to(device, type);
+        }
+        else
+        {
+            Model.to(device);
+            TextEncoder.to(device);
         }
     }
 

@@ -26,8 +26,8 @@ public sealed record ModelPlacement(Device Device, ModelPrecision Precision = Mo
     /// <returns>The same module, for chaining.</returns>
     public T Apply<T>(T module) where T : nn.Module
     {
-        module.to(Device);
-        module.to(DType);
+        // One conversion per tensor: a CPU-to-GPU move casts on the CPU first, so float32 weights never take GPU memory.
+        module.to(Device, DType);
         return module;
     }
 

@@ -15,6 +15,17 @@ public class ShardedCheckpointTests
         ["d"] = ones(2, ScalarType.Float16),          // 4 bytes
     };
 
+    [Theory]
+    [InlineData("model.safetensors", true)]
+    [InlineData("model.safetensors.index.json", true)]
+    [InlineData("model-00002-of-00003.safetensors", true)]
+    [InlineData("model-2-of-3.safetensors", false)]
+    [InlineData("model-00001-of-00002.safetensors.bak", false)]
+    [InlineData("adapter_model.safetensors", false)]
+    [InlineData("config.json", false)]
+    public void WeightFileNamesAreThoseASaveWritesOrRemoves(string fileName, bool expected) =>
+        Assert.Equal(expected, ShardedCheckpoint.IsWeightFileName(fileName));
+
     [Fact]
     public void ShardsAtTheLimitWithAnIndexAsSavePretrainedDoes()
     {

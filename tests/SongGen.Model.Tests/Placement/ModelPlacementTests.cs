@@ -19,6 +19,34 @@ public sealed class ModelPlacementTests(ITestOutputHelper output)
     private static long LiveTensors => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
     [Fact]
+    public void Apply_casts_floating_parameters_and_buffers_and_keeps_integer_buffers()
+    {
+        using var module = new WithBuffers();
+        Assert.Same(module, CpuBFloat16.Apply(module));
+        var buffers = module.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        Assert.Equal(ScalarType.BFloat16, module.parameters().Single().dtype);
+        Assert.Equal(ScalarType.BFloat16, buffers["scale"].dtype);
+        Assert.Equal(ScalarType.Int64, buffers["steps"].dtype);
+        Assert.Equal(new long[] { 0, 1, 2 }, buffers["steps"].data<long>().ToArray());
+    }
+
+    private sealed class WithBuffers : nn.Module
+    {
+#pragma warning disable IDE1006 // state_dict names
+        private readonly TorchSharp.Modules.Parameter weight = nn.Parameter(ones(2, 2));
+        private readonly Tensor scale = ones(2);
+        private readonly Tensor steps = arange(3L);
+#pragma warning restore IDE1006
+
+        public WithBuffers() : base(nameof(WithBuffers))
+        {
+            register_buffer(nameof(scale), scale);
+            register_buffer(nameof(steps), steps);
+            RegisterComponents();
+        }
+    }
+
+    [Fact]
     public void Bf16_placement_casts_every_parameter_and_only_floating_inputs()
     {
         using var run = new TinyTraining(CpuBFloat16);
