@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using SongGen.Checkpoints.Pickles;
 using SongGen.Checkpoints.Safetensors;
 using SongGen.Cli.Output;
@@ -9,7 +8,7 @@ using TorchSharp;
 namespace SongGen.Cli.Commands;
 
 /// <summary><c>songgen ckpt inspect|convert</c>: look into checkpoints (local or on the Hub) and rewrite them.</summary>
-internal static partial class CkptCommands
+internal static class CkptCommands
 {
     /// <summary>Files that travel with the weights when a folder is converted.</summary>
     private static readonly string[] CompanionFiles = ["config.json", "generation_config.json"];
@@ -169,7 +168,7 @@ internal static partial class CkptCommands
             foreach (var file in Directory.EnumerateFiles(full))
             {
                 var name = Path.GetFileName(file);
-                if (!written.Contains(name) && (name is ShardedCheckpoint.SingleFileName or ShardedCheckpoint.IndexFileName || ShardName().IsMatch(name)))
+                if (!written.Contains(name) && ShardedCheckpoint.IsWeightFileName(name))
                     File.Delete(file);
             }
             Directory.Delete(staging, recursive: true);
@@ -186,7 +185,4 @@ internal static partial class CkptCommands
             throw;
         }
     }
-
-    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$")]
-    private static partial Regex ShardName();
 }
