@@ -75,7 +75,14 @@ public sealed partial class HubCommitter
         {
             await foreach (var entry in _client.ListTreeAsync(repo, revision, prefix.Length == 0 ? null : prefix, recursive: true, cancellationToken: cancellationToken)
                                .ConfigureAwait(false))
-                if (entry.IsFile) entries.Add(entry.Path);
+            {
+                if (!entry.IsFile) continue;
+                // A listing must stay inside the folder asked for: a path outside it would turn --delete on a stranger's file.
+                RepoFilePath.Validate(entry.Path);
+                if (!entry.Path.StartsWith(prefix, StringComparison.Ordinal))
+                    throw new HubProtocolException($"The tree of '{prefix}' in {repo} lists '{entry.Path}', outside that folder");
+                entries.Add(entry.Path);
+            }
         }
         catch (EntryNotFoundException) when (prefix.Length > 0)
         {

@@ -221,6 +221,27 @@ public sealed class CommitTests
     }
 
     [Fact]
+    public async Task A_tree_listing_outside_the_folder_fails_before_any_delete_is_committed()
+    {
+        await using var hub = await UploadHarness.StartAsync();
+        using var h = UploadHarness.Alice(hub);
+        var repo = await UploadHarness.NewRepoAsync(h);
+        var folder = UploadHarness.Folder(h, new Dictionary<string, byte[]> { ["a.txt"] = UploadHarness.Text("a") });
+        var committer = new HubCommitter(h.Client);
+        await h.Run(ct => committer.CreateCommitAsync(new CommitRequest(repo, [CommitAdd.FromBytes("other/precious.bin", UploadHarness.Text("p"))]), cancellationToken: ct));
+        var head = await UploadHarness.HeadAsync(h, repo);
+        // A hostile or broken Hub answers the tree of "ckpt/" with a file of another folder.
+        hub.Faults.Add(Fault.Respond(200, "application/json", "[{\"type\":\"file\",\"oid\":\"0123456789012345678901234567890123456789\",\"size\":1,\"path\":\"other/precious.bin\"}]"),
+            FaultTarget.Api, pathContains: "/tree/");
+
+        var error = await h.RunFails<HubProtocolException>(ct => committer.UploadFolderAsync(
+            new FolderUploadRequest(repo, folder) { PathInRepo = "ckpt", DeletePatterns = ["*"] }, cancellationToken: ct));
+
+        Assert.Contains("other/precious.bin", error.Message);
+        Assert.Equal(head, await UploadHarness.HeadAsync(h, repo));
+    }
+
+    [Fact]
     public async Task A_commit_answered_with_a_server_error_is_checked_against_the_head_and_sent_once_more()
     {
         await using var hub = await UploadHarness.StartAsync();
