@@ -38,7 +38,7 @@ internal sealed class TuiContext(IApplication app, HubClient client, HubDownload
     /// Runs <paramref name="work"/> on the thread pool and hands its result to <paramref name="onResult"/> on the UI
     /// thread. A failure becomes a status line ("&lt;what&gt; failed: …"); cancellation is quiet.
     /// </summary>
-    public void RunInBackground<T>(string what, Func<CancellationToken, Task<T>> work, Action<T> onResult, CancellationToken cancellationToken)
+    public void RunInBackground<T>(string what, Func<CancellationToken, Task<T>> work, Action<T> onResult, CancellationToken cancellationToken, Action<Exception>? onError = null)
     {
         _ = Task.Run(async () =>
         {
@@ -52,7 +52,11 @@ internal sealed class TuiContext(IApplication app, HubClient client, HubDownload
             }
             catch (Exception ex)
             {
-                Post(() => ShowStatus($"{what} failed: {ex.Message}", true));
+                Post(() =>
+                {
+                    ShowStatus($"{what} failed: {ex.Message}", true);
+                    onError?.Invoke(ex);
+                });
             }
         }, CancellationToken.None);
     }

@@ -52,6 +52,7 @@ public sealed class ScreenTests
             ui.Type("songgen");
             ui.Time.Advance(TimeSpan.FromMilliseconds(300));
             ui.WaitForText("error: search failed:");
+            ui.WaitForText("(search failed: edit the search to retry)"); // the footer no longer says "searching…"
             Assert.Equal([], ui.OnUi(() => ui.Shell.Search.Results.Select(r => r.Id).ToList()));
 
             hub.Faults.Clear();

@@ -203,7 +203,15 @@ internal sealed class SearchScreen : TuiScreen
             if (_list.SelectedItem is null && _rows.Count > 0) _list.SelectedItem = 0;
             _footer.Text = $"{_results.Count} {(_type == RepoType.Model ? "models" : "datasets")}{(run.Exhausted ? "" : " (more load as you scroll)")}";
             SetNeedsDraw();
-        }, run.Token);
+        }, run.Token, onError: _ =>
+        {
+            if (run != _run) return;
+            // The listing's enumerator ends with its error: this run is over; a new search (edit or Enter) starts afresh.
+            run.Loading = false;
+            run.Exhausted = true;
+            _footer.Text = $"{_results.Count} {(_type == RepoType.Model ? "models" : "datasets")} (search failed: edit the search to retry)";
+            SetNeedsDraw();
+        });
     }
 
     private void OnDrawn()
