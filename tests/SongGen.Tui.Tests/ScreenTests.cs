@@ -86,7 +86,11 @@ public sealed class ScreenTests
             ui.Press(Key.Enter); // to the list
             for (var i = 0; i < 6; i++) ui.Press(Key.J);
             ui.WaitForText("20 models (more load as you scroll)");
-            for (var i = 0; i < 20; i++) ui.Press(Key.CursorDown);
+            // Each batch of keys waits for its page: keys typed faster than a page loads would leave the cursor short of
+            // the end of the longer list, where a user would simply keep scrolling.
+            for (var i = 0; i < 10; i++) ui.Press(Key.CursorDown);
+            ui.WaitForText("30 models (more load as you scroll)");
+            for (var i = 0; i < 10; i++) ui.Press(Key.CursorDown);
             screen = ui.WaitForText("31 models");
             Assert.DoesNotContain("more load", screen);
             Assert.Equal(31, ui.OnUi(() => ui.Shell.Search.Results.Select(r => r.Id).Distinct().Count()));

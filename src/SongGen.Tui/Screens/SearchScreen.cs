@@ -203,6 +203,8 @@ internal sealed class SearchScreen : TuiScreen
             if (_list.SelectedItem is null && _rows.Count > 0) _list.SelectedItem = 0;
             _footer.Text = $"{_results.Count} {(_type == RepoType.Model ? "models" : "datasets")}{(run.Exhausted ? "" : " (more load as you scroll)")}";
             SetNeedsDraw();
+            // The cursor may have reached the end while this page loaded; it will not move again to ask for the next.
+            LoadMoreIfNearEnd();
         }, run.Token, onError: _ =>
         {
             if (run != _run) return;
